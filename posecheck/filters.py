@@ -1,0 +1,77 @@
+"""Timestamp-aware smoothing of angle signals: the One Euro filter (Casiez et al., CHI 2012).
+
+It smooths hard when a signal is still (jitter) and little when it moves fast (no lag on real motion),
+and it works from real time steps, so dropped or irregular frames do not distort it. A gap longer
+than `max_gap_s`, or a missing value, restarts the filter instead of dragging an old value along.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OneEuroParams:
+    min_cutoff_hz: float = 1.5  # lower = smoother at rest
+    beta: float = 0.02  # higher = less lag when moving (units: 1/deg for angles)
+    d_cutoff_hz: float = 1.0
+    max_gap_s: float = 0.5
+
+
+def _alpha(dt_s: float, cutoff_hz: np.ndarray | float) -> np.ndarray | float:
+    tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+    return 1.0 / (1.0 + tau / dt_s)
+
+
+class OneEuroFilter:
+    """Filters a fixed-length vector of signals, one sample (timestamp, values) at a time.
+
+    NaN in a channel passes through as NaN and resets that channel, so the next valid value starts
+    fresh rather than being blended with a stale one.
+    """
+
+    def __init__(self, size: int, params: OneEuroParams | None = None) -> None:
+        self.params = params or OneEuroParams()
+        self._x = np.full(size, np.nan)
+        self._dx = np.zeros(size)
+        self._t: float | None = None
+
+    def reset(self) -> None:
+        self._x[:] = np.nan
+        self._dx[:] = 0.0
+        self._t = None
+
+    def __call__(self, t_s: float, values: np.ndarray) -> np.ndarray:
+        x = np.asarray(values, dtype=np.float64)
+        p = self.params
+        if self._t is None or t_s - self._t > p.max_gap_s or t_s <= self._t:
+            if self._t is not None and t_s <= self._t:
+                return self._x.copy()  # a repeated/out-of-order timestamp adds no information
+            self._x = x.copy()
+            self._dx[:] = 0.0
+            self._t = t_s
+            return self._x.copy()
+        dt = t_s - self._t
+        self._t = t_s
+        fresh = np.isnan(self._x) & ~np.isnan(x)  # channel coming back after a gap
+        missing = np.isnan(x)
+        dx = np.where(fresh | missing, 0.0, (x - self._x) / dt)
+        a_d = _alpha(dt, p.d_cutoff_hz)
+        self._dx = np.where(fresh | missing, 0.0, a_d * dx + (1 - a_d) * self._dx)
+        cutoff = p.min_cutoff_hz + p.beta * np.abs(self._dx)
+        a = _alpha(dt, cutoff)
+        smoothed = a * x + (1 - a) * self._x
+        self._x = np.where(missing, np.nan, np.where(fresh, x, smoothed))
+        return self._x.copy()
+
+
+def one_euro(t_s: np.ndarray, x: np.ndarray, params: OneEuroParams | None = None) -> np.ndarray:
+    """Offline helper: filter a (N,) or (N, K) signal sampled at times t_s (N,)."""
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.reshape(len(x), -1)
+    filt = OneEuroFilter(flat.shape[1], params)
+    out = np.stack([filt(float(t), row) for t, row in zip(t_s, flat, strict=True)]) if len(x) else flat
+    return out.reshape(x.shape)

@@ -1,0 +1,229 @@
+"""Pose landmarks -> named joint angles (degrees), reliability, view and left/right by geometry.
+
+Angle definitions (one place for them; the synthetic ground truth uses the same ones):
+- `*_hip`: interior angle at the hip between shoulder and knee (180 = straight line, 90 = thigh
+  at a right angle to the trunk).
+- `*_knee`: interior angle at the knee between hip and ankle (180 = straight leg).
+- `trunk_incline`: angle of mid-hip -> mid-shoulder from vertical-up (0 upright, 90 lying).
+- `*_thigh_incline`: signed elevation of hip -> knee above the horizontal, -90..90 (standing -90,
+  horizontal thigh 0, knee above the hip positive).
+2D angles use pixel coordinates (never normalised ones); 3D angles use MediaPipe's world landmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from posecheck import pose as P
+from posecheck.pose import PoseFrame
+
+AngleSource = Literal["2d", "3d", "auto"]
+View = Literal["side", "front", "oblique", "unknown"]
+
+SIGNALS: tuple[str, ...] = (
+    "left_hip", "right_hip", "left_knee", "right_knee",
+    "trunk_incline", "left_thigh_incline", "right_thigh_incline",
+)  # fmt: skip
+# Landmark triples (a, vertex, c) for the interior angles.
+_JOINTS = {
+    "left_hip": (P.LEFT_SHOULDER, P.LEFT_HIP, P.LEFT_KNEE),
+    "right_hip": (P.RIGHT_SHOULDER, P.RIGHT_HIP, P.RIGHT_KNEE),
+    "left_knee": (P.LEFT_HIP, P.LEFT_KNEE, P.LEFT_ANKLE),
+    "right_knee": (P.RIGHT_HIP, P.RIGHT_KNEE, P.RIGHT_ANKLE),
+}
+_THIGHS = {"left_thigh_incline": (P.LEFT_HIP, P.LEFT_KNEE), "right_thigh_incline": (P.RIGHT_HIP, P.RIGHT_KNEE)}
+_TRUNK = (P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.LEFT_HIP, P.RIGHT_HIP)
+_LANDMARKS_OF = {
+    **{k: v for k, v in _JOINTS.items()},
+    **{k: v for k, v in _THIGHS.items()},
+    "trunk_incline": _TRUNK,
+}
+
+MIN_VISIBILITY = 0.5
+EDGE_MARGIN = 0.01  # fraction of the frame: landmarks beyond it are "out of frame"
+MIN_PLANE_FACING = 0.6  # |cos| between limb-plane normal and camera axis; below it 2D foreshortens
+
+
+@dataclass(frozen=True)
+class Kinematics:
+    """One frame's named signals. `angles` holds every name in SIGNALS (NaN when unavailable)."""
+
+    t_s: float
+    detected: bool
+    angles: dict[str, float] = field(default_factory=dict)
+    reliable: dict[str, bool] = field(default_factory=dict)
+    view: View = "unknown"
+    facing: Literal["left", "right"] | None = None  # image direction the nose points (side views)
+    lying: bool = False
+    swapped: bool = False  # MediaPipe's left/right labels were corrected by geometry
+    pose: PoseFrame | None = None
+
+    def value(self, name: str) -> float:
+        return self.angles.get(name, float("nan"))
+
+    def ok(self, name: str) -> bool:
+        return self.reliable.get(name, False) and bool(np.isfinite(self.value(name)))
+
+
+# --- pure maths on arrays ---------------------------------------------------------------------
+
+
+def joint_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle at b (degrees, 0..180) for points of shape (..., 2) or (..., 3)."""
+    v1 = np.asarray(a, dtype=np.float64) - b
+    v2 = np.asarray(c, dtype=np.float64) - b
+    dot = np.sum(v1 * v2, axis=-1)
+    norm = np.linalg.norm(v1, axis=-1) * np.linalg.norm(v2, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.clip(dot / norm, -1.0, 1.0)
+    return np.degrees(np.arccos(cos))
+
+
+def incline_from_vertical_deg(v: np.ndarray) -> np.ndarray:
+    """Angle of vector v from straight up (0..180), with image axes (y grows downward)."""
+    v = np.asarray(v, dtype=np.float64)
+    up = -v[..., 1]
+    horiz = np.linalg.norm(np.delete(v, 1, axis=-1), axis=-1)
+    return np.degrees(np.arctan2(horiz, up))
+
+
+def elevation_deg(v: np.ndarray) -> np.ndarray:
+    """Signed elevation of vector v above the horizontal (-90..90), y grows downward."""
+    v = np.asarray(v, dtype=np.float64)
+    horiz = np.linalg.norm(np.delete(v, 1, axis=-1), axis=-1)
+    return np.degrees(np.arctan2(-v[..., 1], horiz))
+
+
+def angle_signals(points: np.ndarray) -> dict[str, np.ndarray]:
+    """All SIGNALS from landmarks of shape (..., 33, D), D = 2 (pixels) or 3 (world metres)."""
+    pts = np.asarray(points, dtype=np.float64)
+    out = {name: joint_angle_deg(pts[..., a, :], pts[..., b, :], pts[..., c, :])
+           for name, (a, b, c) in _JOINTS.items()}
+    mid_sh = (pts[..., P.LEFT_SHOULDER, :] + pts[..., P.RIGHT_SHOULDER, :]) / 2
+    mid_hip = (pts[..., P.LEFT_HIP, :] + pts[..., P.RIGHT_HIP, :]) / 2
+    out["trunk_incline"] = incline_from_vertical_deg(mid_sh - mid_hip)
+    for name, (h, k) in _THIGHS.items():
+        out[name] = elevation_deg(pts[..., k, :] - pts[..., h, :])
+    return out
+
+
+def plane_facing(world: np.ndarray, a: int, b: int, c: int) -> float:
+    """|cos| between the (a, b, c) limb plane's normal and the camera axis; 1 = in the image plane.
+
+    A nearly straight limb has no defined plane but projects straight anyway, so it counts as 1.
+    """
+    v1, v2 = world[a] - world[b], world[c] - world[b]
+    n = np.cross(v1, v2)
+    nn = float(np.linalg.norm(n))
+    scale = float(np.linalg.norm(v1) * np.linalg.norm(v2))
+    if scale == 0 or nn / scale < 0.2:  # within ~12 deg of straight
+        return 1.0
+    return abs(float(n[2])) / nn
+
+
+# --- view, facing and sides -------------------------------------------------------------------
+
+
+def detect_view(px: np.ndarray) -> View:
+    """Side, front or oblique from how wide the shoulders and hips look against the torso length."""
+    sh = np.linalg.norm(px[P.LEFT_SHOULDER, :2] - px[P.RIGHT_SHOULDER, :2])
+    hp = np.linalg.norm(px[P.LEFT_HIP, :2] - px[P.RIGHT_HIP, :2])
+    mid_sh = (px[P.LEFT_SHOULDER, :2] + px[P.RIGHT_SHOULDER, :2]) / 2
+    mid_hip = (px[P.LEFT_HIP, :2] + px[P.RIGHT_HIP, :2]) / 2
+    torso = np.linalg.norm(mid_sh - mid_hip)
+    if torso < 1e-6:
+        return "unknown"
+    ratio = (sh + hp) / (2 * torso)
+    if ratio < 0.28:
+        return "side"
+    if ratio > 0.5:
+        return "front"
+    return "oblique"
+
+
+def head_direction(px: np.ndarray) -> np.ndarray:
+    """Unit 2D vector from the ear midpoint to the nose: where the face points in the image."""
+    ears = (px[P.LEFT_EAR, :2] + px[P.RIGHT_EAR, :2]) / 2
+    f = px[P.NOSE, :2] - ears
+    n = np.linalg.norm(f)
+    return f / n if n > 0 else f
+
+
+def labels_swapped(px: np.ndarray, world: np.ndarray | None) -> bool:
+    """True when MediaPipe's left/right labels contradict the body's own geometry (side views).
+
+    With `up` = hips->shoulders and `forward` = ears->nose in the image, the person's left points
+    along up x forward; its depth sign says whether the left side should be nearer or farther than
+    the right. MediaPipe's own depth for its "left" hip and shoulder says which it labelled near.
+    If the two disagree, the labels are swapped (typical for people lying on their back).
+    """
+    up = (px[P.LEFT_SHOULDER, :2] + px[P.RIGHT_SHOULDER, :2] - px[P.LEFT_HIP, :2] - px[P.RIGHT_HIP, :2]) / 2
+    fwd = head_direction(px)
+    left_z = up[0] * fwd[1] - up[1] * fwd[0]  # z of up x forward (x right, y down, z away)
+    depth = world if world is not None else px
+    dz = (depth[P.LEFT_HIP, 2] - depth[P.RIGHT_HIP, 2]) + (depth[P.LEFT_SHOULDER, 2] - depth[P.RIGHT_SHOULDER, 2])
+    if abs(left_z) < 0.3 * np.linalg.norm(up) or abs(dz) < 1e-6:
+        return False  # face not clearly across the trunk (front view) or no depth cue: keep labels
+    return bool(np.sign(left_z) != np.sign(dz))
+
+
+def swap_left_right(arr: np.ndarray) -> np.ndarray:
+    out = arr.copy()
+    for a, b in P.LEFT_RIGHT_PAIRS:
+        out[[a, b]] = out[[b, a]]
+    return out
+
+
+# --- per-frame entry point --------------------------------------------------------------------
+
+
+def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: bool = True) -> Kinematics:
+    """Signals for one frame. `source` picks pixel (2d) or world (3d) angles; "auto" takes the 2D angle
+    where the limb moves in the image plane and the 3D one where the 2D projection foreshortens."""
+    if not pose.detected:
+        return Kinematics(pose.t_s, False, {n: float("nan") for n in SIGNALS}, {n: False for n in SIGNALS})
+    px, world, vis = pose.image_px, pose.world_m, pose.visibility
+    view = detect_view(px)
+    swapped = False
+    if fix_sides and view == "side" and labels_swapped(px, world):
+        px, vis = swap_left_right(px), swap_left_right(vis)
+        world = swap_left_right(world) if world is not None else None
+        swapped = True
+        pose = replace(pose, image_px=px, world_m=world, visibility=vis)
+
+    a2 = angle_signals(px[:, :2])
+    a3 = angle_signals(world) if world is not None else None
+    angles: dict[str, float] = {}
+    reliable: dict[str, bool] = {}
+    margin_x, margin_y = EDGE_MARGIN * pose.width, EDGE_MARGIN * pose.height
+    for name in SIGNALS:
+        ids = _LANDMARKS_OF[name]
+        pts = px[list(ids), :2]
+        in_frame = bool(np.all((pts[:, 0] >= -margin_x) & (pts[:, 0] <= pose.width + margin_x)
+                               & (pts[:, 1] >= -margin_y) & (pts[:, 1] <= pose.height + margin_y)))
+        visible = bool(np.min(vis[list(ids)]) >= MIN_VISIBILITY)
+        in_plane = True
+        if name in _JOINTS and world is not None:
+            in_plane = plane_facing(world, *_JOINTS[name]) >= MIN_PLANE_FACING
+        use_3d = a3 is not None and (source == "3d" or (source == "auto" and not in_plane))
+        angles[name] = float((a3 if use_3d else a2)[name])
+        reliable[name] = in_frame and visible and (in_plane or use_3d)
+
+    fwd = head_direction(px)
+    facing = None
+    if view == "side" and abs(fwd[0]) > 0.3:
+        facing = "right" if fwd[0] > 0 else "left"
+    lying = bool(angles["trunk_incline"] > 55)
+    return Kinematics(pose.t_s, True, angles, reliable, view, facing, lying, swapped, pose)
+
+
+def smooth_kinematics(kin: Kinematics, values: np.ndarray) -> Kinematics:
+    """Replace the angle values (in SIGNALS order) with filtered ones, keeping everything else."""
+    return replace(kin, angles={n: float(v) for n, v in zip(SIGNALS, values, strict=True)})
+
+
+def signal_vector(kin: Kinematics) -> np.ndarray:
+    return np.array([kin.value(n) for n in SIGNALS])

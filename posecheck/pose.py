@@ -1,0 +1,202 @@
+"""MediaPipe Pose wrapper: RGB frame -> `PoseFrame` (landmarks in pixels, world metres, visibility).
+
+Only the model bundled in the mediapipe 0.10.21 wheel (BlazePose full, `model_complexity=1`) is used by
+default, so nothing is ever downloaded. A user may pass their own `.task` file, which runs through the
+Tasks API `PoseLandmarker` in VIDEO mode with the frames' real timestamps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from posecheck.errors import PosecheckError
+
+# MediaPipe Pose landmark indices used across the project (one place for them).
+NOSE = 0
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_FOOT, RIGHT_FOOT = 31, 32
+NUM_LANDMARKS = 33
+
+# Pairs to swap when left/right labels are corrected by geometry.
+LEFT_RIGHT_PAIRS = [(1, 4), (2, 5), (3, 6), (7, 8), (9, 10)] + [(i, i + 1) for i in range(11, 33, 2)]
+
+SKELETON_EDGES = [
+    (LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP),
+    (LEFT_SHOULDER, LEFT_ELBOW), (LEFT_ELBOW, LEFT_WRIST),
+    (RIGHT_SHOULDER, RIGHT_ELBOW), (RIGHT_ELBOW, RIGHT_WRIST),
+    (LEFT_SHOULDER, LEFT_HIP), (RIGHT_SHOULDER, RIGHT_HIP),
+    (LEFT_HIP, LEFT_KNEE), (LEFT_KNEE, LEFT_ANKLE), (LEFT_ANKLE, LEFT_HEEL), (LEFT_HEEL, LEFT_FOOT),
+    (RIGHT_HIP, RIGHT_KNEE), (RIGHT_KNEE, RIGHT_ANKLE), (RIGHT_ANKLE, RIGHT_HEEL), (RIGHT_HEEL, RIGHT_FOOT),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """One frame's pose. Arrays are None when no person was found.
+
+    image_px: (33, 3) x, y in pixels of this frame and z (MediaPipe's relative depth, scaled like x).
+    world_m: (33, 3) metres, origin between the hips, camera-aligned axes (x right, y down, z away).
+    visibility: (33,) in [0, 1].
+    """
+
+    t_s: float
+    width: int
+    height: int
+    image_px: np.ndarray | None = None
+    world_m: np.ndarray | None = None
+    visibility: np.ndarray | None = None
+
+    @property
+    def detected(self) -> bool:
+        return self.image_px is not None
+
+
+def landmarks_to_pixels(normalised: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Normalised (x, y, z) -> pixels. x scales by width, y by height (z by width, as MediaPipe defines).
+
+    Skipping this makes every angle off the diagonal wrong on a non-square frame.
+    """
+    out = np.asarray(normalised, dtype=np.float64).copy()
+    out[..., 0] *= width
+    out[..., 1] *= height
+    if out.shape[-1] > 2:
+        out[..., 2] *= width
+    return out
+
+
+@contextlib.contextmanager
+def _quiet_native_logs() -> Iterator[None]:
+    """Silence fd 2 while MediaPipe builds its graph and runs its first frame.
+
+    Its C++ side prints TFLite/absl notices before any log flag applies; they are noise to a user.
+    Errors still surface as Python exceptions. POSECHECK_VERBOSE=1 keeps them.
+    """
+    if os.environ.get("POSECHECK_VERBOSE"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class PoseEstimator:
+    """Runs MediaPipe Pose in video (tracking) mode. One instance per stream: it holds tracking state."""
+
+    def __init__(self, model_path: str | Path | None = None, min_detection: float = 0.5,
+                 min_tracking: float = 0.5) -> None:
+        self.model_path = Path(model_path) if model_path else None
+        self._last_ms = -1
+        self._warm = False
+        with _quiet_native_logs():
+            if self.model_path is None:
+                import mediapipe as mp  # imported lazily: it is slow and the CLI's help should not wait
+
+                # complexity 1 is the model bundled in the wheel; 0 and 2 would try to download.
+                self._solution = mp.solutions.pose.Pose(
+                    static_image_mode=False, model_complexity=1, smooth_landmarks=True,
+                    min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
+                )
+                self._landmarker = None
+            else:
+                self._solution = None
+                self._landmarker = _make_landmarker(self.model_path, min_detection, min_tracking)
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+        if not self._warm:
+            self._warm = True
+            with _quiet_native_logs():
+                return self._process(rgb, t_s)
+        return self._process(rgb, t_s)
+
+    def _process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+        h, w = rgb.shape[:2]
+        if self._solution is not None:
+            res = self._solution.process(rgb)
+            if res.pose_landmarks is None:
+                return PoseFrame(t_s, w, h)
+            lm = res.pose_landmarks.landmark
+            norm = np.array([(p.x, p.y, p.z) for p in lm], dtype=np.float64)
+            vis = np.array([p.visibility for p in lm], dtype=np.float64)
+            world = None
+            if res.pose_world_landmarks is not None:
+                world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark])
+            return PoseFrame(t_s, w, h, landmarks_to_pixels(norm, w, h), world, vis)
+        return self._process_task(rgb, t_s, w, h)
+
+    def _process_task(self, rgb: np.ndarray, t_s: float, w: int, h: int) -> PoseFrame:
+        import mediapipe as mp
+
+        ms = max(int(round(t_s * 1000)), self._last_ms + 1)  # the Tasks API needs increasing times
+        self._last_ms = ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        res = self._landmarker.detect_for_video(image, ms)
+        if not res.pose_landmarks:
+            return PoseFrame(t_s, w, h)
+        lm = res.pose_landmarks[0]
+        norm = np.array([(p.x, p.y, p.z) for p in lm], dtype=np.float64)
+        vis = np.array([p.visibility if p.visibility is not None else 1.0 for p in lm])
+        world = None
+        if res.pose_world_landmarks:
+            world = np.array([(p.x, p.y, p.z) for p in res.pose_world_landmarks[0]])
+        return PoseFrame(t_s, w, h, landmarks_to_pixels(norm, w, h), world, vis)
+
+    def close(self) -> None:
+        if self._solution is not None:
+            self._solution.close()
+            self._solution = None
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _make_landmarker(path: Path, min_detection: float, min_tracking: float):  # noqa: ANN202
+    if not path.is_file() or path.suffix != ".task":
+        raise PosecheckError(f"Pose model {path} is not a MediaPipe .task file")
+    from mediapipe.tasks.python import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+    try:
+        opts = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=RunningMode.VIDEO, num_poses=1,
+            min_pose_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
+        )
+        return PoseLandmarker.create_from_options(opts)
+    except (RuntimeError, ValueError) as exc:
+        raise PosecheckError(f"Could not load pose model {path.name}: {exc}") from None
+
+
+def default_model_path() -> str | None:
+    """A user's own .task model, from POSECHECK_MODEL; None means the bundled full model."""
+    return os.environ.get("POSECHECK_MODEL") or None

@@ -1,0 +1,292 @@
+"""Frame sources: video files and live frame streams, both yielding the same `Frame` record.
+
+Frames are RGB (what MediaPipe wants and what PyAV and the webcam deliver), so no colour conversion
+happens on the hot path. Timestamps are real: container presentation times for files, the camera's
+own times for live frames, never index / nominal fps.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.logging
+import cv2
+import numpy as np
+
+from posecheck.errors import PosecheckError
+
+# FFmpeg's own warnings about damaged input would drown the one clear message we give instead.
+av.logging.set_level(av.logging.PANIC)
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One video frame: seconds since the clip/stream start, an RGB uint8 image, its index."""
+
+    t_s: float
+    rgb: np.ndarray
+    index: int
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    width: int  # after rotation
+    height: int
+    fps: float  # nominal, for display and writing; timing uses real timestamps
+    duration_s: float
+    frame_count: int  # container's estimate; 0 when unknown
+    rotation_deg: int  # clockwise rotation applied to display the frames upright
+    backend: str  # "pyav" or "opencv"
+
+
+def open_video(path: str | Path, prefetch: int = 4) -> VideoSource:
+    """Open a clip for streaming; raises PosecheckError with a user-facing message when it cannot."""
+    return VideoSource(path, prefetch=prefetch)
+
+
+class VideoSource:
+    """Streams frames from a file. Iterate it (once); memory stays bounded by the prefetch queue.
+
+    Decoding runs in a background thread (PyAV releases the GIL while decoding) so it overlaps
+    pose inference; on 2 cores that keeps the pipeline close to bare MediaPipe throughput.
+    """
+
+    def __init__(self, path: str | Path, prefetch: int = 4) -> None:
+        self.path = Path(path)
+        self.prefetch = max(1, prefetch)
+        if not self.path.exists():
+            raise PosecheckError(f"File not found: {self.path}")
+        if self.path.is_dir():
+            raise PosecheckError(f"{self.path} is a folder, not a video file")
+        if self.path.stat().st_size == 0:
+            raise PosecheckError(f"{self.path.name} is empty (0 bytes)")
+        info = _probe_pyav(self.path)
+        if isinstance(info, str):
+            info = _probe_opencv(self.path) or info
+        if isinstance(info, str):
+            raise PosecheckError(f"{self.path.name} {info}")
+        self.info: VideoInfo = info
+
+    def __iter__(self) -> Iterator[Frame]:
+        gen = _frames_pyav(self.path, self.info) if self.info.backend == "pyav" else _frames_opencv(self.path)
+        count = 0
+        for frame in _prefetched(gen, self.prefetch):
+            count += 1
+            yield frame
+        if count == 0:
+            raise PosecheckError(f"{self.path.name} contains no decodable video frames")
+
+
+# --- PyAV -------------------------------------------------------------------------------------
+
+
+def _probe_pyav(path: Path) -> VideoInfo | str:
+    """VideoInfo, or the reason (completing "<name> ...") why the file cannot be read."""
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, ValueError, OSError):
+        return "is not a video file this program can read"
+    try:
+        with container:
+            if not container.streams.video:
+                return "has no video stream"
+            stream = container.streams.video[0]
+            # Rotation lives in the first frame's display matrix; decode one to learn it (and to
+            # prove the codec is readable at all).
+            try:
+                first = next(container.decode(stream), None)
+            except av.FFmpegError:
+                first = None
+            if first is None:
+                return "has a video stream but no frame could be decoded (truncated, corrupt or unsupported codec)"
+            rotation = _clockwise_rotation(first)
+            w, h = first.width, first.height
+            if rotation in (90, 270):
+                w, h = h, w
+            fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
+            duration = 0.0
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / av.time_base
+            return VideoInfo(str(path), w, h, fps, duration, int(stream.frames or 0), rotation, "pyav")
+    except (av.FFmpegError, ValueError, IndexError, OSError):
+        return "could not be read as a video"
+
+
+def _clockwise_rotation(frame: av.VideoFrame) -> int:
+    # PyAV reports the display matrix's counter-clockwise angle; phone clips say e.g. -90.
+    try:
+        ccw = int(frame.rotation or 0)
+    except (AttributeError, ValueError):
+        ccw = 0
+    return (-round(ccw / 90) * 90) % 360
+
+
+def _frames_pyav(path: Path, info: VideoInfo) -> Iterator[Frame]:
+    index = 0
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            t0: float | None = None
+            last_t = -math.inf
+            k = (info.rotation_deg // 90) % 4
+            for vf in container.decode(stream):
+                rgb = vf.to_ndarray(format="rgb24")
+                if k:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, -k))  # rot90 turns counter-clockwise
+                t = vf.time
+                if t is None:  # no pts: fall back to the nominal rate, kept monotonic
+                    t = (last_t + 1.0 / info.fps) if last_t > -math.inf else 0.0
+                if t0 is None:
+                    t0 = t
+                t_s = max(t - t0, last_t + 1e-6) if last_t > -math.inf else 0.0
+                last_t = t_s
+                yield Frame(t_s, rgb, index)
+                index += 1
+    except av.FFmpegError as exc:
+        # A truncated clip: keep what decoded, say nothing more (the caller reports frame counts).
+        if index == 0:
+            raise PosecheckError(f"{path.name} could not be decoded ({type(exc).__name__})") from None
+
+
+# --- OpenCV fallback --------------------------------------------------------------------------
+
+
+def _probe_opencv(path: Path) -> VideoInfo | None:
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            return None
+        ok, img = cap.read()
+        if not ok or img is None:
+            return None
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        h, w = img.shape[:2]
+        return VideoInfo(str(path), w, h, float(fps), n / fps if fps else 0.0, n, 0, "opencv")
+    finally:
+        cap.release()
+
+
+def _frames_opencv(path: Path) -> Iterator[Frame]:
+    cap = cv2.VideoCapture(str(path))  # OpenCV applies rotation metadata itself
+    try:
+        index = 0
+        last_t = -math.inf
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        while True:
+            ok, bgr = cap.read()
+            if not ok or bgr is None:
+                break
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if not math.isfinite(t) or t <= last_t:
+                t = index / fps if last_t == -math.inf else last_t + 1.0 / fps
+            last_t = t
+            yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), index)
+            index += 1
+    finally:
+        cap.release()
+
+
+# --- threading helpers ------------------------------------------------------------------------
+
+_END = object()
+
+
+def _prefetched(gen: Iterator[Frame], depth: int) -> Iterator[Frame]:
+    """Run `gen` in a daemon thread, handing frames over through a bounded queue."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            for item in gen:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(exc)
+
+    thread = threading.Thread(target=worker, name="posecheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=1.0)
+
+
+# --- live frames ------------------------------------------------------------------------------
+
+
+class LiveFrameStream:
+    """Frames pushed by a camera callback with their own timestamps, pulled by a consumer.
+
+    Bounded: when the consumer falls behind, the oldest frames are dropped (live coaching wants the
+    newest frame; timers use timestamps so dropped frames do not distort them).
+    """
+
+    def __init__(self, maxsize: int = 2) -> None:
+        self._q: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._index = 0
+        self._t0: float | None = None
+        self.dropped = 0
+
+    def push(self, rgb: np.ndarray, t_s: float) -> None:
+        if self._t0 is None:
+            self._t0 = t_s
+        self._put(Frame(t_s - self._t0, rgb, self._index))
+        self._index += 1
+
+    def close(self) -> None:
+        self._put(_END)
+
+    def _put(self, item: object) -> None:
+        while True:
+            try:
+                self._q.put_nowait(item)
+                return
+            except queue.Full:
+                try:
+                    self._q.get_nowait()
+                    self.dropped += 1
+                except queue.Empty:
+                    pass
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            item = self._q.get()
+            if item is _END:
+                return
+            yield item
