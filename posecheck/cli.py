@@ -106,17 +106,19 @@ def _cmd_angles(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
     fps = (frames - 1) / last_t if frames > 1 and last_t > 0 else 0.0
     pct = 100.0 * detected / frames if frames else 0.0
-    print(f"frames={frames} with_person={detected} ({pct:.1f}%) fps={fps:.2f} duration_s={last_t:.2f} "
-          f"processed_fps={frames / elapsed if elapsed else 0:.1f}", file=sys.stderr if not args.csv else sys.stdout)
+    summary = (f"frames={frames} with_person={detected} ({pct:.1f}%) fps={fps:.2f} duration_s={last_t:.2f} "
+               f"processed_fps={frames / elapsed if elapsed else 0:.1f}")
+    # With the table on stdout the summary goes to stderr, so the CSV stays clean.
+    print(summary, file=sys.stdout if args.csv else sys.stderr)
     if detected == 0:
         print("posecheck: no person was found in this clip", file=sys.stderr)
     return 0
 
 
 def _default_smoothing():  # noqa: ANN202
-    from posecheck.filters import OneEuroParams
+    from posecheck.pipeline import DEFAULT_SMOOTHING
 
-    return OneEuroParams()
+    return DEFAULT_SMOOTHING
 
 
 def _fmt(v: float) -> str:

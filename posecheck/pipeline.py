@@ -24,6 +24,7 @@ from posecheck.kinematics import (
 from posecheck.pose import PoseEstimator, PoseFrame
 from posecheck.sources import Frame, VideoSource
 
+DEFAULT_SMOOTHING = OneEuroParams()
 DEFAULT_SOURCE: AngleSource = "2d"  # measured closest to ground truth on the synthetic clips (README)
 
 
@@ -38,7 +39,7 @@ class StepResult:
 class AnglePipeline:
     """Owns one MediaPipe graph and one filter state: use one per clip or per live stream."""
 
-    def __init__(self, source: AngleSource = DEFAULT_SOURCE, smoothing: OneEuroParams | None = OneEuroParams(),
+    def __init__(self, source: AngleSource = DEFAULT_SOURCE, smoothing: OneEuroParams | None = DEFAULT_SMOOTHING,
                  model_path: str | Path | None = None) -> None:
         self.source = source
         self.estimator = PoseEstimator(model_path)
@@ -66,7 +67,7 @@ class AnglePipeline:
 
 
 def stream_clip(video: VideoSource, source: AngleSource = DEFAULT_SOURCE,
-                smoothing: OneEuroParams | None = OneEuroParams(),
+                smoothing: OneEuroParams | None = DEFAULT_SMOOTHING,
                 model_path: str | Path | None = None) -> Iterator[StepResult]:
     """Yield one StepResult per frame of an opened clip (see `sources.open_video`)."""
     with AnglePipeline(source, smoothing, model_path) as pipe:
