@@ -258,31 +258,28 @@ class LiveFrameStream:
     """
 
     def __init__(self, maxsize: int = 2) -> None:
-        self._q: queue.Queue = queue.Queue(maxsize=maxsize)
+        self.maxsize = max(1, maxsize)
+        self._q: queue.Queue = queue.Queue()  # bounded by push(), so close() never has to drop a frame
+        self._lock = threading.Lock()
         self._index = 0
         self._t0: float | None = None
         self.dropped = 0
 
     def push(self, rgb: np.ndarray, t_s: float) -> None:
-        if self._t0 is None:
-            self._t0 = t_s
-        self._put(Frame(t_s - self._t0, rgb, self._index))
-        self._index += 1
-
-    def close(self) -> None:
-        self._put(_END)
-
-    def _put(self, item: object) -> None:
-        while True:
-            try:
-                self._q.put_nowait(item)
-                return
-            except queue.Full:
+        with self._lock:
+            if self._t0 is None:
+                self._t0 = t_s
+            while self._q.qsize() >= self.maxsize:
                 try:
                     self._q.get_nowait()
                     self.dropped += 1
                 except queue.Empty:
-                    pass
+                    break
+            self._q.put(Frame(t_s - self._t0, rgb, self._index))
+            self._index += 1
+
+    def close(self) -> None:
+        self._q.put(_END)
 
     def __iter__(self) -> Iterator[Frame]:
         while True:

@@ -1,0 +1,167 @@
+"""Angle maths, view detection and left/right by geometry, on hand-built landmark arrays."""
+
+import numpy as np
+import pytest
+
+from posecheck import pose as P
+from posecheck.kinematics import (
+    SIGNALS,
+    angle_signals,
+    compute_kinematics,
+    detect_view,
+    elevation_deg,
+    incline_from_vertical_deg,
+    joint_angle_deg,
+    labels_swapped,
+    swap_left_right,
+)
+from posecheck.pose import PoseFrame, landmarks_to_pixels
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c", "expected"),
+    [
+        ((1, 0), (0, 0), (0, 1), 90.0),
+        ((1, 0), (0, 0), (-1, 0), 180.0),
+        ((1, 0), (0, 0), (1, 0), 0.0),
+        ((1, 0), (0, 0), (1, 1), 45.0),
+        ((0, 0, 1), (0, 0, 0), (0, 1, 0), 90.0),
+        ((2, 0, 0), (0, 0, 0), (1, np.sqrt(3), 0), 60.0),
+    ],
+)
+def test_joint_angle(a, b, c, expected):
+    assert joint_angle_deg(np.array(a, float), np.array(b, float), np.array(c, float)) == pytest.approx(expected)
+
+
+def test_joint_angle_is_vectorised_and_nan_for_degenerate():
+    a = np.array([[1, 0], [0, 0]], float)
+    b = np.zeros((2, 2))
+    c = np.array([[0, 1], [0, 1]], float)
+    out = joint_angle_deg(a, b, c)
+    assert out[0] == pytest.approx(90)
+    assert np.isnan(out[1])  # zero-length segment has no angle
+
+
+def test_incline_and_elevation_use_image_axes():
+    up, right, down = np.array([0, -1.0]), np.array([1.0, 0]), np.array([0, 1.0])
+    assert incline_from_vertical_deg(up) == pytest.approx(0)
+    assert incline_from_vertical_deg(right) == pytest.approx(90)
+    assert incline_from_vertical_deg(down) == pytest.approx(180)
+    assert elevation_deg(down) == pytest.approx(-90)  # standing thigh
+    assert elevation_deg(right) == pytest.approx(0)
+    assert elevation_deg(np.array([1.0, -1.0])) == pytest.approx(45)  # knee above the hip
+
+
+def test_non_square_frame_angles_need_pixel_scaling():
+    # A true right angle in a 1280x720 frame, off the axes: shoulder up-left, knee up-right of the hip.
+    w, h = 1280, 720
+    px = np.array([[440, 160], [640, 360], [840, 160]], float)
+    norm = px / [w, h]
+    assert joint_angle_deg(*landmarks_to_pixels(norm, w, h)) == pytest.approx(90)
+    # Using normalised coordinates directly would be wrong by a lot: that is the bug this guards.
+    assert abs(joint_angle_deg(*norm) - 90) > 10
+
+
+def _standing_side(facing: str = "right", left_far: bool = True) -> np.ndarray:
+    """33 landmarks (x, y, z) of a person standing side-on; z = MediaPipe depth (+ away)."""
+    s = 1 if facing == "right" else -1
+    lm = np.zeros((33, 3))
+    lm[P.NOSE] = (100 + 25 * s, 50, 0)
+    lm[P.LEFT_EAR] = lm[P.RIGHT_EAR] = (100, 50, 0)
+    lm[[P.LEFT_SHOULDER, P.RIGHT_SHOULDER]] = (100, 100, 0)
+    lm[[P.LEFT_HIP, P.RIGHT_HIP]] = (100, 250, 0)
+    lm[[P.LEFT_KNEE, P.RIGHT_KNEE]] = (100, 400, 0)
+    lm[[P.LEFT_ANKLE, P.RIGHT_ANKLE]] = (100, 550, 0)
+    lm[[P.LEFT_SHOULDER, P.LEFT_HIP], 0] -= 5
+    lm[[P.RIGHT_SHOULDER, P.RIGHT_HIP], 0] += 5
+    dz = 0.1 if left_far else -0.1
+    for i in range(11, 33, 2):  # odd = left side in MediaPipe's numbering
+        lm[i, 2] = dz
+        lm[i + 1, 2] = -dz
+    return lm
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_labels_swapped_by_geometry_standing(facing):
+    # Facing image-right, the right side is nearer the camera, so "left" must be farther (+z).
+    correct_left_far = facing == "right"
+    ok = _standing_side(facing, left_far=correct_left_far)
+    bad = _standing_side(facing, left_far=not correct_left_far)
+    assert not labels_swapped(ok, ok)
+    assert labels_swapped(bad, bad)
+
+
+def test_labels_swapped_lying_on_back():
+    # Supine, head at image-left, face up: the person's right side is nearer the camera.
+    lm = np.zeros((33, 3))
+    lm[P.NOSE] = (80, 280, 0)
+    lm[P.LEFT_EAR] = lm[P.RIGHT_EAR] = (80, 300, 0)
+    lm[[P.LEFT_SHOULDER, P.RIGHT_SHOULDER]] = (150, 300, 0)
+    lm[[P.LEFT_HIP, P.RIGHT_HIP]] = (300, 300, 0)
+    for i in range(11, 33, 2):
+        lm[i, 2], lm[i + 1, 2] = 0.1, -0.1  # left far: correct
+    assert not labels_swapped(lm, lm)
+    assert labels_swapped(swap_left_right(lm), swap_left_right(lm))
+
+
+def test_swap_left_right_swaps_every_pair():
+    lm = np.arange(33 * 3, dtype=float).reshape(33, 3)
+    sw = swap_left_right(lm)
+    assert np.array_equal(sw[P.LEFT_KNEE], lm[P.RIGHT_KNEE])
+    assert np.array_equal(sw[P.NOSE], lm[P.NOSE])
+    assert np.array_equal(swap_left_right(sw), lm)
+
+
+def test_detect_view():
+    side = _standing_side()
+    assert detect_view(side) == "side"
+    front = side.copy()
+    front[[P.LEFT_SHOULDER, P.LEFT_HIP], 0] = 160
+    front[[P.RIGHT_SHOULDER, P.RIGHT_HIP], 0] = 40
+    assert detect_view(front) == "front"
+
+
+def test_angle_signals_on_a_known_pose():
+    lm = _standing_side()[:, :2]
+    # Bend the right leg: thigh horizontal forward, shin straight down (hip 90, knee 90).
+    lm[P.RIGHT_KNEE] = lm[P.RIGHT_HIP] + (150, 0)
+    lm[P.RIGHT_ANKLE] = lm[P.RIGHT_KNEE] + (0, 150)
+    sig = angle_signals(lm)
+    assert set(sig) == set(SIGNALS)
+    assert sig["right_hip"] == pytest.approx(90, abs=3)  # shoulder is 5 px off the hip line
+    assert sig["right_knee"] == pytest.approx(90)
+    assert sig["right_thigh_incline"] == pytest.approx(0)
+    assert sig["left_knee"] == pytest.approx(180, abs=3)
+    assert sig["left_thigh_incline"] == pytest.approx(-90, abs=3)
+    assert sig["trunk_incline"] == pytest.approx(0)
+
+
+def test_compute_kinematics_reliability_and_no_person():
+    lm = _standing_side()
+    vis = np.ones(33)
+    frame = PoseFrame(0.0, 640, 600, lm, lm / 1000, vis)
+    kin = compute_kinematics(frame)
+    assert kin.detected and kin.view == "side" and kin.facing == "right"
+    assert all(kin.reliable.values())
+    low = vis.copy()
+    low[P.LEFT_ANKLE] = 0.1
+    out = lm.copy()
+    out[P.RIGHT_ANKLE, 1] = 700  # below a 600 px frame
+    kin = compute_kinematics(PoseFrame(0.0, 640, 600, out, lm / 1000, low))
+    assert not kin.reliable["left_knee"] and not kin.reliable["right_knee"]
+    assert kin.reliable["left_hip"] and kin.reliable["right_hip"]
+    none = compute_kinematics(PoseFrame(1.0, 640, 600))
+    assert not none.detected and all(np.isnan(v) for v in none.angles.values())
+    assert not any(none.reliable.values())
+
+
+def test_compute_kinematics_fixes_swapped_labels():
+    good = _standing_side("right", left_far=True)
+    good[P.RIGHT_KNEE, 0] += 150  # the right (near) leg raised forward
+    good[P.RIGHT_KNEE, 1] -= 150
+    mislabeled = swap_left_right(good)
+    frame = PoseFrame(0.0, 640, 600, mislabeled, mislabeled / 1000, np.ones(33))
+    kin = compute_kinematics(frame)
+    fixed = compute_kinematics(frame, fix_sides=False)
+    assert kin.swapped
+    assert kin.value("left_thigh_incline") == pytest.approx(fixed.value("right_thigh_incline"))
