@@ -36,11 +36,7 @@ _JOINTS = {
 }
 _THIGHS = {"left_thigh_incline": (P.LEFT_HIP, P.LEFT_KNEE), "right_thigh_incline": (P.RIGHT_HIP, P.RIGHT_KNEE)}
 _TRUNK = (P.LEFT_SHOULDER, P.RIGHT_SHOULDER, P.LEFT_HIP, P.RIGHT_HIP)
-_LANDMARKS_OF = {
-    **{k: v for k, v in _JOINTS.items()},
-    **{k: v for k, v in _THIGHS.items()},
-    "trunk_incline": _TRUNK,
-}
+_LANDMARKS_OF = {name: list(ids) for name, ids in {**_JOINTS, **_THIGHS, "trunk_incline": _TRUNK}.items()}
 
 MIN_VISIBILITY = 0.5
 EDGE_MARGIN = 0.01  # fraction of the frame: landmarks beyond it are "out of frame"
@@ -72,56 +68,64 @@ class Kinematics:
 
 
 def joint_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Interior angle at b (degrees, 0..180) for points of shape (..., 2) or (..., 3)."""
+    """Interior angle at b (degrees, 0..180) for points of shape (..., 2) or (..., 3); NaN if degenerate."""
     v1 = np.asarray(a, dtype=np.float64) - b
     v2 = np.asarray(c, dtype=np.float64) - b
-    dot = np.sum(v1 * v2, axis=-1)
-    norm = np.linalg.norm(v1, axis=-1) * np.linalg.norm(v2, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.clip(dot / norm, -1.0, 1.0)
+    dot = (v1 * v2).sum(axis=-1)
+    norm = np.sqrt((v1 * v1).sum(axis=-1) * (v2 * v2).sum(axis=-1))
+    safe = np.where(norm > 0, norm, 1.0)
+    cos = np.where(norm > 0, np.clip(dot / safe, -1.0, 1.0), np.nan)
     return np.degrees(np.arccos(cos))
+
+
+def _horizontal(v: np.ndarray) -> np.ndarray:
+    # Length of the part of v across the vertical (image y) axis: |x| in 2D, hypot(x, z) in 3D.
+    return np.abs(v[..., 0]) if v.shape[-1] == 2 else np.hypot(v[..., 0], v[..., 2])
 
 
 def incline_from_vertical_deg(v: np.ndarray) -> np.ndarray:
     """Angle of vector v from straight up (0..180), with image axes (y grows downward)."""
     v = np.asarray(v, dtype=np.float64)
-    up = -v[..., 1]
-    horiz = np.linalg.norm(np.delete(v, 1, axis=-1), axis=-1)
-    return np.degrees(np.arctan2(horiz, up))
+    return np.degrees(np.arctan2(_horizontal(v), -v[..., 1]))
 
 
 def elevation_deg(v: np.ndarray) -> np.ndarray:
     """Signed elevation of vector v above the horizontal (-90..90), y grows downward."""
     v = np.asarray(v, dtype=np.float64)
-    horiz = np.linalg.norm(np.delete(v, 1, axis=-1), axis=-1)
-    return np.degrees(np.arctan2(-v[..., 1], horiz))
+    return np.degrees(np.arctan2(-v[..., 1], _horizontal(v)))
+
+
+_JOINT_NAMES = tuple(_JOINTS)
+_JA, _JB, _JC = (np.array([_JOINTS[n][i] for n in _JOINT_NAMES]) for i in range(3))
+_THIGH_NAMES = tuple(_THIGHS)
+_TH, _TK = (np.array([_THIGHS[n][i] for n in _THIGH_NAMES]) for i in range(2))
 
 
 def angle_signals(points: np.ndarray) -> dict[str, np.ndarray]:
     """All SIGNALS from landmarks of shape (..., 33, D), D = 2 (pixels) or 3 (world metres)."""
     pts = np.asarray(points, dtype=np.float64)
-    out = {name: joint_angle_deg(pts[..., a, :], pts[..., b, :], pts[..., c, :])
-           for name, (a, b, c) in _JOINTS.items()}
+    joints = joint_angle_deg(pts[..., _JA, :], pts[..., _JB, :], pts[..., _JC, :])
+    thighs = elevation_deg(pts[..., _TK, :] - pts[..., _TH, :])
     mid_sh = (pts[..., P.LEFT_SHOULDER, :] + pts[..., P.RIGHT_SHOULDER, :]) / 2
     mid_hip = (pts[..., P.LEFT_HIP, :] + pts[..., P.RIGHT_HIP, :]) / 2
+    out = {name: joints[..., i] for i, name in enumerate(_JOINT_NAMES)}
     out["trunk_incline"] = incline_from_vertical_deg(mid_sh - mid_hip)
-    for name, (h, k) in _THIGHS.items():
-        out[name] = elevation_deg(pts[..., k, :] - pts[..., h, :])
+    out.update({name: thighs[..., i] for i, name in enumerate(_THIGH_NAMES)})
     return out
 
 
-def plane_facing(world: np.ndarray, a: int, b: int, c: int) -> float:
-    """|cos| between the (a, b, c) limb plane's normal and the camera axis; 1 = in the image plane.
+def plane_facing(world: np.ndarray) -> np.ndarray:
+    """Per joint in _JOINTS order: |cos| between the limb plane's normal and the camera axis.
 
-    A nearly straight limb has no defined plane but projects straight anyway, so it counts as 1.
+    1 means the limb moves in the image plane, so its 2D angle is true. A nearly straight limb has no
+    defined plane but projects straight anyway, so it counts as 1.
     """
-    v1, v2 = world[a] - world[b], world[c] - world[b]
+    v1, v2 = world[_JA] - world[_JB], world[_JC] - world[_JB]
     n = np.cross(v1, v2)
-    nn = float(np.linalg.norm(n))
-    scale = float(np.linalg.norm(v1) * np.linalg.norm(v2))
-    if scale == 0 or nn / scale < 0.2:  # within ~12 deg of straight
-        return 1.0
-    return abs(float(n[2])) / nn
+    nn = np.sqrt((n * n).sum(axis=-1))
+    scale = np.sqrt((v1 * v1).sum(axis=-1) * (v2 * v2).sum(axis=-1))
+    straightish = (scale == 0) | (nn < 0.2 * scale)  # within ~12 deg of straight
+    return np.where(straightish, 1.0, np.abs(n[:, 2]) / np.where(nn > 0, nn, 1.0))
 
 
 # --- view, facing and sides -------------------------------------------------------------------
@@ -195,22 +199,19 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
         pose = replace(pose, image_px=px, world_m=world, visibility=vis)
 
     a2 = angle_signals(px[:, :2])
-    a3 = angle_signals(world) if world is not None else None
+    a3 = angle_signals(world) if world is not None and source != "2d" else None
+    facing_cam = plane_facing(world) if world is not None else np.ones(len(_JOINT_NAMES))
+    in_plane = dict(zip(_JOINT_NAMES, facing_cam >= MIN_PLANE_FACING, strict=True))
+    mx, my = EDGE_MARGIN * pose.width, EDGE_MARGIN * pose.height
+    lm_ok = ((px[:, 0] >= -mx) & (px[:, 0] <= pose.width + mx) & (px[:, 1] >= -my) & (px[:, 1] <= pose.height + my)
+             & (vis >= MIN_VISIBILITY))
     angles: dict[str, float] = {}
     reliable: dict[str, bool] = {}
-    margin_x, margin_y = EDGE_MARGIN * pose.width, EDGE_MARGIN * pose.height
     for name in SIGNALS:
-        ids = _LANDMARKS_OF[name]
-        pts = px[list(ids), :2]
-        in_frame = bool(np.all((pts[:, 0] >= -margin_x) & (pts[:, 0] <= pose.width + margin_x)
-                               & (pts[:, 1] >= -margin_y) & (pts[:, 1] <= pose.height + margin_y)))
-        visible = bool(np.min(vis[list(ids)]) >= MIN_VISIBILITY)
-        in_plane = True
-        if name in _JOINTS and world is not None:
-            in_plane = plane_facing(world, *_JOINTS[name]) >= MIN_PLANE_FACING
-        use_3d = a3 is not None and (source == "3d" or (source == "auto" and not in_plane))
+        flat = in_plane.get(name, True)
+        use_3d = a3 is not None and (source == "3d" or not flat)
         angles[name] = float((a3 if use_3d else a2)[name])
-        reliable[name] = in_frame and visible and (in_plane or use_3d)
+        reliable[name] = bool(lm_ok[_LANDMARKS_OF[name]].all()) and (flat or use_3d)
 
     fwd = head_direction(px)
     facing = None

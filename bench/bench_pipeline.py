@@ -1,0 +1,122 @@
+"""Throughput of the angles pipeline against bare MediaPipe, measured in one run on the same clip.
+
+    python bench/bench_pipeline.py [CLIP] [--repeat N]
+
+Prints frames/s for (1) bare MediaPipe inference on frames already decoded into memory, (2) the whole
+`posecheck angles` pipeline (decode, pose, kinematics, smoothing), their ratio (goal >= 0.90), the
+per-frame cost of kinematics + smoothing alone, and the peak memory of each stage. Without CLIP it
+generates a 10 s synthetic squat clip (640x480, 30 fps) first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bare_mediapipe(frames: list[np.ndarray]) -> float:
+    import mediapipe as mp
+
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+        pose.process(frames[0])  # graph warm-up is not throughput
+        t0 = time.perf_counter()
+        for rgb in frames:
+            pose.process(rgb)
+        return len(frames) / (time.perf_counter() - t0)
+
+
+def whole_pipeline(clip: Path) -> tuple[float, int]:
+    from posecheck.pipeline import AnglePipeline
+    from posecheck.sources import open_video
+
+    video = open_video(clip)
+    with AnglePipeline() as pipe:
+        n = 0
+        t0 = None
+        for frame in video:
+            pipe.step(frame)
+            if t0 is None:  # same warm-up exclusion as the bare run
+                t0 = time.perf_counter()
+                continue
+            n += 1
+        return n / (time.perf_counter() - t0), n + 1
+
+
+def kinematics_cost(clip: Path, limit: int = 200) -> float:
+    """Milliseconds per frame for compute_kinematics + smoothing on real poses (no MediaPipe)."""
+    from posecheck.filters import OneEuroFilter
+    from posecheck.kinematics import SIGNALS, compute_kinematics, signal_vector
+    from posecheck.pose import PoseEstimator
+    from posecheck.sources import open_video
+
+    poses = []
+    with PoseEstimator() as est:
+        for frame in open_video(clip):
+            poses.append(est.process(frame.rgb, frame.t_s))
+            if len(poses) >= limit:
+                break
+    filt = OneEuroFilter(len(SIGNALS))
+    reps = 5
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        filt.reset()
+        for p in poses:
+            k = compute_kinematics(p)
+            if k.detected:
+                filt(p.t_s, signal_vector(k))
+    return (time.perf_counter() - t0) * 1000 / (reps * len(poses))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clip", nargs="?")
+    ap.add_argument("--repeat", type=int, default=2, help="alternate the two measurements this many times")
+    args = ap.parse_args()
+    tmp = None
+    clip = Path(args.clip) if args.clip else None
+    if clip is None:
+        from posecheck.synth import generate_clip
+
+        tmp = tempfile.TemporaryDirectory()
+        clip = generate_clip("squat", Path(tmp.name) / "squat.mp4", reps=4)
+
+    from posecheck.sources import open_video
+
+    frames = [f.rgb for f in open_video(clip)]
+    decoded_mb = sum(f.nbytes for f in frames) / 2**20
+    print(f"clip: {clip}  frames={len(frames)}  size={frames[0].shape[1]}x{frames[0].shape[0]}")
+    bare, pipe = [], []
+    for _ in range(max(1, args.repeat)):  # alternate so machine noise hits both alike
+        bare.append(bare_mediapipe(frames))
+        pipe.append(whole_pipeline(clip)[0])
+    del frames
+    b, p = max(bare), max(pipe)
+    tracemalloc.start()
+    whole_pipeline(clip)
+    _, py_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    kin_ms = kinematics_cost(clip)
+    print(f"bare MediaPipe (frames pre-decoded):  {b:7.1f} frames/s   runs={['%.1f' % x for x in bare]}")
+    print(f"posecheck angles pipeline (decode+):  {p:7.1f} frames/s   runs={['%.1f' % x for x in pipe]}")
+    print(f"ratio pipeline / bare:                {p / b:7.3f}   (goal >= 0.90)")
+    print(f"kinematics + smoothing per frame:     {kin_ms:7.3f} ms")
+    print(f"pipeline Python heap peak:            {py_peak / 2**20:7.1f} MB   (pre-decoded frames were {decoded_mb:.0f} MB)")
+    print(f"process peak RSS:                     {_rss_mb():7.1f} MB")
+    if tmp:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
