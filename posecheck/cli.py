@@ -55,6 +55,21 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="your own MediaPipe PoseLandmarker .task model (default: the bundled full model)")
     a.set_defaults(func=_cmd_angles)
 
+    z = sub.add_parser("analyze", help="count reps, time holds and check form in a clip")
+    z.add_argument("clip")
+    z.add_argument("--exercise", "-e", required=True, help="exercise id (see: posecheck exercises)")
+    z.add_argument("--side", choices=["left", "right", "auto"], default="auto")
+    z.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    z.add_argument("--out-video", metavar="OUT.mp4", help="write an annotated H.264 MP4")
+    z.add_argument("--source", choices=["2d", "3d", "auto"], default=None)
+    z.add_argument("--model", metavar="FILE.task", default=None)
+    z.add_argument("--exercises-dir", default=None, help="folder of exercise definitions (default: exercises/)")
+    z.set_defaults(func=_cmd_analyze)
+
+    x = sub.add_parser("exercises", help="list the exercise definitions and their targets")
+    x.add_argument("--exercises-dir", default=None)
+    x.set_defaults(func=_cmd_exercises)
+
     s = sub.add_parser("synth", help="render a synthetic exercise clip with ground truth")
     s.add_argument("script", help="motion script name (see --list)", nargs="?")
     s.add_argument("out", nargs="?", help="output .mp4 (truth is written beside it as .truth.json)")
@@ -123,6 +138,51 @@ def _default_smoothing():  # noqa: ANN202
 
 def _fmt(v: float) -> str:
     return "" if not math.isfinite(v) else f"{v:.2f}"
+
+
+# --- analyze / exercises ----------------------------------------------------------------------
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from posecheck.exercises import EXERCISES_DIR, get_exercise
+    from posecheck.pipeline import DEFAULT_SOURCE, analyze_clip
+    from posecheck.pose import default_model_path
+
+    exercise = get_exercise(args.exercise, args.exercises_dir or EXERCISES_DIR)
+    if args.out_video and Path(args.out_video).suffix.lower() != ".mp4":
+        raise PosecheckError("--out-video must end in .mp4")
+    report = analyze_clip(args.clip, exercise, args.side, source=args.source or DEFAULT_SOURCE,
+                          model_path=args.model or default_model_path(), out_video=args.out_video)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(report.summary_text())
+        if args.out_video:
+            print(f"  annotated video: {args.out_video}")
+    return 0
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from posecheck.exercises import EXERCISES_DIR, load_all
+
+    cat = load_all(args.exercises_dir or EXERCISES_DIR)
+    for ex in sorted(cat.exercises.values(), key=lambda e: e.id):
+        t = ex.targets
+        parts = []
+        if t.reps_per_side:
+            parts.append(f"{t.reps_per_side} reps per side")
+        if t.reps_total:
+            parts.append(f"{t.reps_total} reps")
+        if t.hold_s:
+            parts.append(f"hold {t.hold_s:g}" + (f"-{t.hold_max_s:g}" if t.hold_max_s else "") + " s")
+        if t.sets > 1:
+            parts.append(f"x{t.sets}")
+        print(f"{ex.id:30s} {ex.name:34s} {ex.kind:9s} {', '.join(parts)}  [{'/'.join(ex.views)}]")
+    for err in cat.errors:
+        print(f"posecheck: skipped {err}", file=sys.stderr)
+    return 0
 
 
 # --- synthetic clips --------------------------------------------------------------------------

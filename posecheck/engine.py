@@ -28,7 +28,6 @@ SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
-MAX_ABORT_S = 0.6  # a rep whose required condition fails this long is abandoned
 
 _VIEW_CUES = {"side": "Turn sideways for this one", "front": "Face the camera for this one",
               "oblique": "Turn partly sideways (about 45 degrees) for this one"}
@@ -125,7 +124,7 @@ class _Rep:
     target_since: float | None = None
     faults: list[str] = field(default_factory=list)
     peak_angles: dict[str, float] = field(default_factory=dict)
-    bad_since: float | None = None
+    require_seen: bool = False
 
 
 @dataclass
@@ -236,8 +235,7 @@ class Tracker:
         rep = self._rep
         if rep is None:
             starters = [s for s in self.sides
-                        if self._armed[s] and math.isfinite(prog[s]) and prog[s] > m.hysteresis_deg
-                        and self._motion_ok(values, s) is not False]
+                        if self._armed[s] and math.isfinite(prog[s]) and prog[s] > m.hysteresis_deg]
             if starters:
                 s = max(starters, key=lambda k: prog[k])
                 start_t = self._last_rest_t.get(s, t)
@@ -253,17 +251,12 @@ class Tracker:
         if sgn * (drives[rep.side] - rep.peak_val) > 0:
             rep.peak_val, rep.peak_s = drives[rep.side], t
             rep.peak_angles = {k: round(v, 1) for k, v in values.items() if k.startswith(("left_", "right_", "trunk"))}
-        # A rep whose defining condition fails (e.g. the working knee bends a lot) is not this exercise.
-        if self._motion_ok(values, rep.side) is False:
-            rep.bad_since = rep.bad_since if rep.bad_since is not None else t
-            if t - rep.bad_since >= MAX_ABORT_S:
-                self._rep = None
-                self._armed[rep.side] = False
-                self._phase = "setup"
-                return
-        else:
-            rep.bad_since = None
+        # The motion's defining condition (e.g. the back knee bends in a lunge, unlike a knee drive) must
+        # hold at the target, or the excursion is some other movement.
+        required = self._motion_ok(values, rep.side) is not False
+        rep.require_seen = rep.require_seen or required
         in_target = p >= travel if not (rep.reached and self._phase == "target") else p >= travel - m.hysteresis_deg
+        in_target = in_target and (required or rep.reached)
         if in_target:
             if not rep.reached:
                 rep.reached = True
@@ -309,7 +302,7 @@ class Tracker:
         if rep.reached:
             self.reps.append(record)
             events.append(Event("rep", t, rep.side, "rep counted", rep=record))
-        elif rom >= m.partial_min_deg:
+        elif rom >= m.partial_min_deg and rep.require_seen:
             self.partials.append(record)
             self._fault(t, "partial_rep", m.partial_cue, "warning", rep.side, events)
             events.append(Event("partial", t, rep.side, m.partial_cue, rep=record))

@@ -6,12 +6,14 @@ numbers. Streaming throughout: nothing keeps frames, so memory does not grow wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from posecheck.engine import SideChoice, Tracker
+from posecheck.exercises import Exercise
 from posecheck.filters import OneEuroFilter, OneEuroParams
 from posecheck.kinematics import (
     SIGNALS,
@@ -22,7 +24,9 @@ from posecheck.kinematics import (
     smooth_kinematics,
 )
 from posecheck.pose import PoseEstimator, PoseFrame
-from posecheck.sources import Frame, VideoSource
+from posecheck.report import AngleSeries, Report, build_report, hud_from_state
+from posecheck.sources import Frame, VideoSource, open_video
+from posecheck.video_out import H264Writer
 
 DEFAULT_SMOOTHING = OneEuroParams()
 DEFAULT_SOURCE: AngleSource = "2d"  # measured closest to ground truth on the synthetic clips (README)
@@ -81,3 +85,44 @@ def angle_row(kin: Kinematics) -> list[float]:
 
 def finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
+
+
+# --- whole-clip analysis (CLI `analyze`, the Review page) ----------------------------------------
+
+
+def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *,
+                 source: AngleSource = DEFAULT_SOURCE, model_path: str | Path | None = None,
+                 out_video: str | Path | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Report:
+    """Run a clip through pose -> kinematics -> tracker, optionally writing the annotated H.264 clip."""
+    video = open_video(path)
+    info = video.info
+    tracker = Tracker(exercise, side)
+    series = AngleSeries()
+    frames = with_pose = 0
+    last_t = 0.0
+    writer = None
+    try:
+        with AnglePipeline(source, DEFAULT_SMOOTHING, model_path) as pipe:
+            for frame in video:
+                res = pipe.step(frame)
+                state = tracker.update(res.kin)
+                frames += 1
+                with_pose += res.kin.detected
+                last_t = frame.t_s
+                series.add(res.kin, state)
+                if out_video is not None:
+                    from posecheck.overlay import draw_overlay  # drawing is only needed for video out
+
+                    if writer is None:
+                        writer = H264Writer(out_video, info.fps, frame.width, frame.height)
+                    writer.write(draw_overlay(frame.rgb, res.kin, hud_from_state(exercise, state)), t_s=frame.t_s,
+                                 rgb=True)
+                if progress is not None:
+                    progress(frames, info.frame_count)
+    finally:
+        if writer is not None:
+            writer.close()
+    tracker.finish()
+    fps = (frames - 1) / last_t if frames > 1 and last_t > 0 else info.fps
+    return build_report(str(path), exercise, tracker, series, info, frames, with_pose, fps, last_t)

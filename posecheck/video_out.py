@@ -42,11 +42,12 @@ class H264Writer:
         self._last_pts = -1
         self._closed = False
 
-    def write(self, bgr: np.ndarray, t_s: float | None = None) -> None:
-        if bgr.shape[0] < self.height or bgr.shape[1] < self.width:
-            raise ValueError(f"frame {bgr.shape[1]}x{bgr.shape[0]} smaller than {self.width}x{self.height}")
-        img = np.ascontiguousarray(bgr[: self.height, : self.width])
-        frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+    def write(self, image: np.ndarray, t_s: float | None = None, rgb: bool = False) -> None:
+        """Append one frame (BGR by default, as OpenCV draws; rgb=True for the pipeline's RGB frames)."""
+        if image.shape[0] < self.height or image.shape[1] < self.width:
+            raise ValueError(f"frame {image.shape[1]}x{image.shape[0]} smaller than {self.width}x{self.height}")
+        img = np.ascontiguousarray(image[: self.height, : self.width])
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24" if rgb else "bgr24")
         pts = round((t_s if t_s is not None else self._count / self.fps) * 1000)
         pts = max(pts, self._last_pts + 1)  # strictly increasing, or the muxer refuses
         frame.pts = pts
