@@ -56,7 +56,8 @@ def main() -> int:
     labels = json.loads(labels_path.read_text())
     errs: list[int] = []
     hold_errs: list[float] = []
-    print(f"{'clip':46s} {'exercise':28s} {'exp':>4s} {'got':>4s} {'part':>4s} {'det%':>5s}  holds (label vs measured, s)")
+    print(f"{'clip':46s} {'exercise':28s} {'exp':>4s} {'got':>4s} {'part':>4s} {'det%':>5s}  "
+          "holds (label vs measured, s)")
     for lab in labels:
         ex_id = CLIP_EXERCISE.get(lab["file"])
         if args.only and args.only not in lab["file"]:

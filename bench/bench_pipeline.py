@@ -107,11 +107,12 @@ def main() -> int:
     _, py_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     kin_ms = kinematics_cost(clip)
-    print(f"bare MediaPipe (frames pre-decoded):  {b:7.1f} frames/s   runs={['%.1f' % x for x in bare]}")
-    print(f"posecheck angles pipeline (decode+):  {p:7.1f} frames/s   runs={['%.1f' % x for x in pipe]}")
+    print(f"bare MediaPipe (frames pre-decoded):  {b:7.1f} frames/s   runs={[round(x, 1) for x in bare]}")
+    print(f"posecheck angles pipeline (decode+):  {p:7.1f} frames/s   runs={[round(x, 1) for x in pipe]}")
     print(f"ratio pipeline / bare:                {p / b:7.3f}   (goal >= 0.90)")
     print(f"kinematics + smoothing per frame:     {kin_ms:7.3f} ms")
-    print(f"pipeline Python heap peak:            {py_peak / 2**20:7.1f} MB   (pre-decoded frames were {decoded_mb:.0f} MB)")
+    print(f"pipeline Python heap peak:            {py_peak / 2**20:7.1f} MB   "
+          f"(pre-decoded frames were {decoded_mb:.0f} MB)")
     print(f"process peak RSS:                     {_rss_mb():7.1f} MB")
     if tmp:
         tmp.cleanup()
