@@ -21,11 +21,12 @@ from typing import Literal
 import numpy as np
 
 from posecheck import pose as P
-from posecheck.exercises import PER_SIDE_BASES, Check, Condition, Exercise, HoldSpec
+from posecheck.exercises import PER_SIDE_BASES, Check, CircleSpec, Condition, Exercise, HoldSpec
 from posecheck.kinematics import Kinematics
 
 SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
+HOLD_STILL_DEG_S = 10.0  # the top of a rep counts as held only while the signal moves slower than this
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
 
@@ -125,6 +126,8 @@ class _Rep:
     faults: list[str] = field(default_factory=list)
     peak_angles: dict[str, float] = field(default_factory=dict)
     require_seen: bool = False
+    speed: float = 0.0  # deg/s of the drive signal, smoothed
+    last_val: float = math.nan
 
 
 @dataclass
@@ -157,6 +160,8 @@ class Tracker:
         self._rest_since: dict[str, float | None] = {s: None for s in self.sides}
         self._armed: dict[str, bool] = {s: False for s in self.sides}
         self._last_rest_t: dict[str, float] = {}
+        self._rest_min: dict[str, float] = {s: math.inf for s in self.sides}
+        self._rest_val: dict[str, float] = {}
         self._rep: _Rep | None = None
         self._hold: _Hold | None = None
         self._pos_since: tuple[str, float] | None = None
@@ -224,7 +229,12 @@ class Tracker:
         prog = {s: sgn * (v - m.rest) for s, v in drives.items()}
         for s, p in prog.items():  # arming: a side must rest before it can count
             if math.isfinite(p) and p <= m.hysteresis_deg:
-                self._last_rest_t[s] = t
+                # The rep starts where the signal last sat at its most rested value, not where it crossed
+                # the threshold (which is already part-way down).
+                if self._rest_since[s] is None or p <= self._rest_min[s] + 1.0:
+                    self._last_rest_t[s] = t
+                    self._rest_val[s] = drives[s]
+                    self._rest_min[s] = min(p, self._rest_min[s]) if self._rest_since[s] is not None else p
                 if self._rest_since[s] is None:
                     self._rest_since[s] = t
                 if t - self._rest_since[s] >= m.min_rest_s:
@@ -233,13 +243,19 @@ class Tracker:
                 self._rest_since[s] = None
 
         rep = self._rep
+        # An unreached excursion that is not this exercise's motion (e.g. bending the knee to switch legs)
+        # gives way as soon as another side starts a real one.
+        if (rep is not None and not rep.reached and self._motion_ok(values, rep.side) is False
+                and any(self._armed[s] and s != rep.side and prog[s] > m.hysteresis_deg for s in self.sides)):
+            self._armed[rep.side] = False  # it must rest again before it can start a rep
+            self._rep = rep = None
         if rep is None:
             starters = [s for s in self.sides
                         if self._armed[s] and math.isfinite(prog[s]) and prog[s] > m.hysteresis_deg]
             if starters:
                 s = max(starters, key=lambda k: prog[k])
                 start_t = self._last_rest_t.get(s, t)
-                self._rep = _Rep(s, start_t, drives[s], drives[s], t)
+                self._rep = _Rep(s, start_t, self._rest_val.get(s, drives[s]), drives[s], t)
                 self._phase = "moving"
             else:
                 self._phase = "rest" if any(self._armed.values()) else "setup"
@@ -248,6 +264,10 @@ class Tracker:
         p = prog[rep.side]
         if not math.isfinite(p):
             return  # this side is hidden for a moment: freeze
+        if dt > 0 and math.isfinite(rep.last_val):  # smoothed speed: holding means keeping still at the top
+            a = min(1.0, dt / 0.15)
+            rep.speed = (1 - a) * rep.speed + a * abs(drives[rep.side] - rep.last_val) / dt
+        rep.last_val = drives[rep.side]
         if sgn * (drives[rep.side] - rep.peak_val) > 0:
             rep.peak_val, rep.peak_s = drives[rep.side], t
             rep.peak_angles = {k: round(v, 1) for k, v in values.items() if k.startswith(("left_", "right_", "trunk"))}
@@ -262,7 +282,7 @@ class Tracker:
                 rep.reached = True
             if rep.target_since is None:
                 rep.target_since = t
-            elif self.ex.kind == "reps_hold" and not self._error_failing():
+            elif self.ex.kind == "reps_hold" and not self._error_failing() and rep.speed < HOLD_STILL_DEG_S:
                 rep.hold_s += dt
                 ht = self.ex.targets.hold_s
                 if ht and rep.hold_s >= ht and rep.hold_s - dt < ht:
@@ -559,19 +579,27 @@ def _usable_values(kin: Kinematics) -> dict[str, float]:
 
 
 class _CircleCounter:
-    """Unwraps the working ankle's angle around a slowly moving centre; each full turn is one circle."""
+    """Counts loops of the working ankle by how far its direction of travel has turned.
 
-    def __init__(self, spec: object) -> None:
+    A closed loop turns the travel direction by 360 degrees wherever its centre is, so no centre has
+    to be estimated (which would lose most of the first circle). Steps shorter than `min_step` (in leg
+    lengths) carry no direction and are skipped, so pauses and jitter add nothing.
+    """
+
+    min_step = 0.01
+
+    def __init__(self, spec: CircleSpec) -> None:
         self.spec = spec
         self.reset()
 
     def reset(self) -> None:
         self._side: str | None = None
-        self._centre: np.ndarray | None = None
-        self._angle: float | None = None
+        self._last: np.ndarray | None = None
+        self._heading: float | None = None
         self._turn = 0.0
+        self._path = 0.0
         self._start = 0.0
-        self._t: float | None = None
+        self._scale = 0.0
 
     def add(self, t: float, side: str, px: np.ndarray) -> tuple[float, str] | None:
         hip_i, knee_i, ankle_i = ((P.LEFT_HIP, P.LEFT_KNEE, P.LEFT_ANKLE) if side == "left"
@@ -579,27 +607,31 @@ class _CircleCounter:
         leg = float(np.linalg.norm(px[knee_i, :2] - px[hip_i, :2]) + np.linalg.norm(px[ankle_i, :2] - px[knee_i, :2]))
         if leg <= 0:
             return None
-        pos = (px[ankle_i, :2] - px[hip_i, :2]) / leg  # hip-relative, in leg lengths
-        if side != self._side or self._centre is None or self._t is None:
+        if side != self._side:
             self.reset()
-            self._side, self._centre, self._t, self._start = side, pos.copy(), t, t
+            self._side, self._start = side, t
+        # Thresholds scale with the longest the leg has looked (its projection shrinks and grows with the
+        # circle itself); positions stay in pixels, since the turning angle needs no scale.
+        self._scale = max(self._scale, leg)
+        pos = px[ankle_i, :2] - px[hip_i, :2]
+        if self._last is None:
+            self._last = pos
             return None
-        dt = max(t - self._t, 0.0)
-        self._t = t
-        a = min(1.0, dt / self.spec.centre_tau_s)
-        self._centre = (1 - a) * self._centre + a * pos
-        rel = pos - self._centre
-        if float(np.linalg.norm(rel)) < self.spec.min_radius:
-            self._angle = None  # too close to the centre to tell a direction
+        step = pos - self._last
+        length = float(np.linalg.norm(step)) / self._scale
+        if length < self.min_step:
             return None
-        ang = math.atan2(rel[1], rel[0])
-        if self._angle is not None:
-            d = (ang - self._angle + math.pi) % (2 * math.pi) - math.pi
-            self._turn += d
-        self._angle = ang
-        if abs(self._turn) >= 2 * math.pi:
+        self._last = pos
+        heading = math.atan2(step[1], step[0])
+        if self._heading is not None:
+            self._turn += (heading - self._heading + math.pi) % (2 * math.pi) - math.pi
+            self._path += length
+        self._heading = heading
+        # A full turn over a path too short for a loop of min_radius is jitter, not a circle.
+        if abs(self._turn) >= 2 * math.pi and self._path >= 2 * math.pi * self.spec.min_radius:
             direction = "cw" if self._turn > 0 else "ccw"  # image y grows down: positive = clockwise
             self._turn -= math.copysign(2 * math.pi, self._turn)
+            self._path = 0.0
             start, self._start = self._start, t
             return start, direction
         return None

@@ -1,0 +1,238 @@
+"""Tracker edge cases, table-driven on plain angle signals (no video, no MediaPipe)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from posecheck import pose as P
+from posecheck.engine import STEP_INTO_VIEW, Tracker
+from posecheck.exercises import get_exercise
+from posecheck.kinematics import SIGNALS, Kinematics
+from posecheck.pose import PoseFrame
+
+FPS = 30.0
+
+
+def kin(t: float, view: str = "side", detected: bool = True, pose: PoseFrame | None = None, **angles: float):
+    values = {n: math.nan for n in SIGNALS}
+    values.update(angles)
+    reliable = {n: detected and math.isfinite(v) for n, v in values.items()}
+    return Kinematics(t, detected, values, reliable, view, pose=pose)
+
+
+def ramp(a: float, b: float, seconds: float) -> list[float]:
+    n = max(1, round(seconds * FPS))
+    return list(np.linspace(a, b, n, endpoint=False))
+
+
+def squat_signal(reps: int, bottom: float = 90, setup: float = 1.0, hold: float = 0.3) -> list[float]:
+    sig = [175.0] * round(setup * FPS)
+    for _ in range(reps):
+        sig += ramp(175, bottom, 1.0) + [bottom] * round(hold * FPS) + ramp(bottom, 175, 1.0) + [175.0] * 15
+    return sig
+
+
+def run(ex_id: str, frames: list[dict], times: list[float] | None = None, side: str = "auto", view: str = "side"):
+    tr = Tracker(get_exercise(ex_id), side)
+    states = []
+    for i, a in enumerate(frames):
+        t = times[i] if times else i / FPS
+        a = dict(a) if a is not None else None
+        if a is None:
+            states.append(tr.update(kin(t, detected=False)))
+        else:
+            states.append(tr.update(kin(t, view=a.pop("_view", view), **a)))
+    tr.finish()
+    return tr, states
+
+
+def squat_frames(sig: list[float]) -> list[dict]:
+    return [{"left_knee": v, "right_knee": v, "trunk_incline": 20.0} for v in sig]
+
+
+@pytest.mark.parametrize(("reps", "bottom", "full", "partial"), [(3, 90, 3, 0), (1, 90, 1, 0), (2, 128, 0, 2),
+                                                                  (2, 160, 0, 0)])
+def test_squat_counts_full_partial_and_ignores_small_dips(reps, bottom, full, partial):
+    tr, _ = run("squat", squat_frames(squat_signal(reps, bottom)))
+    assert (len(tr.reps), len(tr.partials)) == (full, partial)
+    if partial:
+        assert {f.code for f in tr.faults} == {"partial_rep"}
+        assert "deeper" in tr.faults[0].message
+
+
+def test_rep_times_and_range_of_motion():
+    tr, _ = run("squat", squat_frames(squat_signal(1)))
+    rep = tr.reps[0]
+    assert rep.side == "both"
+    assert rep.start_s == pytest.approx(1.0, abs=0.15)
+    assert rep.end_s == pytest.approx(1.0 + 2.3, abs=0.25)
+    assert rep.rom_deg == pytest.approx(85, abs=3)
+    assert rep.ok and rep.faults == ()
+
+
+def test_jitter_around_the_target_threshold_adds_no_rep():
+    rng = np.random.default_rng(1)
+    sig = [175.0] * 30 + ramp(175, 105, 1.0) + list(105 + rng.uniform(-4, 4, 120)) + ramp(105, 175, 1.0) + [175] * 20
+    tr, _ = run("squat", squat_frames(sig))
+    assert len(tr.reps) == 1
+
+
+def test_jitter_around_rest_adds_nothing():
+    rng = np.random.default_rng(2)
+    sig = list(155 + rng.uniform(-8, 8, 300))
+    tr, _ = run("squat", squat_frames(sig))
+    assert (len(tr.reps), len(tr.partials)) == (0, 0)
+
+
+def test_getting_into_position_is_not_a_rep():
+    # Starts crouched (setting up), stands, then does 2 squats.
+    sig = [95.0] * 30 + ramp(95, 175, 1.0) + squat_signal(2)
+    tr, _ = run("squat", squat_frames(sig))
+    assert len(tr.reps) == 2
+
+
+def test_dropped_frames_do_not_change_counts_or_times():
+    sig = squat_signal(3)
+    frames = squat_frames(sig)
+    times = [i / FPS for i in range(len(sig))]
+    keep = [i for i in range(len(sig)) if i % 3 != 1]  # drop a third of the frames
+    tr_full, _ = run("squat", frames)
+    tr_drop, _ = run("squat", squat_frames([sig[i] for i in keep]), [times[i] for i in keep])
+    assert len(tr_drop.reps) == len(tr_full.reps) == 3
+    for a, b in zip(tr_full.reps, tr_drop.reps, strict=True):
+        assert abs(a.end_s - b.end_s) < 0.1
+
+
+def test_no_person_freezes_with_a_cue_and_never_counts():
+    frames = squat_frames(squat_signal(2))
+    mid = len(frames) // 2
+    gone = frames[:mid] + [None] * 60 + frames[mid:]
+    tr, states = run("squat", gone)
+    assert states[mid + 10].status == STEP_INTO_VIEW
+    assert states[mid + 10].phase == "paused"
+    assert len(tr.reps) <= 2
+
+
+def test_wrong_view_pauses_with_a_clear_message():
+    frames = [dict(f, _view="front") for f in squat_frames(squat_signal(1))]
+    tr, states = run("lunge", [{"left_thigh_incline": -88, "right_thigh_incline": -88, "_view": "front"}] * 90)
+    assert states[-1].status == "Turn sideways for this one"
+    assert len(tr.reps) == 0
+    tr, states = run("squat", frames)  # squat is checked from the front too
+    assert states[-1].status is None and len(tr.reps) == 1
+
+
+def leg_raise_frames(side: str, reps: int, hold_s: float, work_knee: float = 178) -> list[dict]:
+    other = "right" if side == "left" else "left"
+    out: list[dict] = []
+
+    def frame(work_thigh: float) -> dict:
+        return {f"{side}_thigh_incline": work_thigh, f"{other}_thigh_incline": 45.0,
+                f"{side}_knee": work_knee if work_thigh > 5 else 178.0, f"{other}_knee": 90.0, "trunk_incline": 88.0}
+
+    out += [frame(0.0)] * 30
+    for _ in range(reps):
+        out += [frame(v) for v in ramp(0, 45, 1.5)] + [frame(45.0)] * round(hold_s * FPS)
+        out += [frame(v) for v in ramp(45, 0, 1.5)] + [frame(0.0)] * 20
+    return out
+
+
+def test_single_leg_raise_counts_per_side_with_hold_time():
+    frames = leg_raise_frames("left", 2, 5.2) + leg_raise_frames("right", 3, 5.2)
+    tr, _ = run("single_leg_raise", frames)
+    assert tr.reps_by_side == {"left": 2, "right": 3, "both": 0}
+    assert all(r.hold_s == pytest.approx(5.2, abs=0.5) for r in tr.reps)
+    assert all(r.ok for r in tr.reps)
+    assert [h.side for h in tr.holds] == ["left"] * 2 + ["right"] * 3
+
+
+def test_single_leg_raise_short_hold_and_bent_knee_are_faults():
+    tr, _ = run("single_leg_raise", leg_raise_frames("left", 1, 2.0))
+    assert len(tr.reps) == 1 and "hold_short" in tr.reps[0].faults and not tr.reps[0].ok
+    tr, _ = run("single_leg_raise", leg_raise_frames("right", 1, 5.5, work_knee=140))
+    assert len(tr.reps) == 1
+    assert "knee_bent" in tr.reps[0].faults and not tr.reps[0].ok
+    assert tr.reps[0].hold_s < 1.0  # an error-level fault stops the hold clock
+
+
+def test_side_forced_by_user_ignores_the_other_leg():
+    frames = leg_raise_frames("left", 2, 5.2) + leg_raise_frames("right", 1, 5.2)
+    tr, _ = run("single_leg_raise", frames, side="right")
+    assert tr.reps_by_side == {"left": 0, "right": 1, "both": 0}
+
+
+def kneel_frames(seconds: float, front: str = "left", wobble: float = 0.0, hz: float = 1.0) -> list[dict]:
+    back = "right" if front == "left" else "left"
+    out = []
+    for i in range(round(seconds * FPS)):
+        knee = 90 + wobble * math.sin(2 * math.pi * hz * i / FPS)
+        out.append({f"{front}_knee": knee, f"{front}_thigh_incline": -5.0, f"{front}_hip": 95.0,
+                    f"{back}_knee": 95.0, f"{back}_thigh_incline": -80.0, f"{back}_hip": 170.0,
+                    "trunk_incline": 5.0})
+    return out
+
+
+STAND = {"left_knee": 178.0, "right_knee": 178.0, "left_thigh_incline": -88.0, "right_thigh_incline": -88.0,
+         "trunk_incline": 3.0, "left_hip": 178.0, "right_hip": 178.0}
+
+
+def test_hold_time_side_and_grace_period():
+    frames = [STAND] * 30 + kneel_frames(10) + [STAND] * 15 + kneel_frames(10) + [STAND] * 90
+    tr, _ = run("kneeling_hip_flexor_stretch", frames)
+    assert len(tr.holds) == 1  # a 0.5 s break is inside the 1 s grace period
+    h = tr.holds[0]
+    assert h.side == "right"  # the kneeling (stretched) leg
+    assert h.duration_s == pytest.approx(20, abs=0.3)
+    assert h.start_s == pytest.approx(1.0, abs=0.1)
+
+
+def test_hold_break_longer_than_grace_makes_two_holds():
+    frames = [STAND] * 30 + kneel_frames(10, "right") + [STAND] * 60 + kneel_frames(5, "right") + [STAND] * 60
+    tr, _ = run("kneeling_hip_flexor_stretch", frames)
+    assert [round(h.duration_s) for h in tr.holds] == [10, 5]
+    assert [h.side for h in tr.holds] == ["left", "left"]
+    assert tr.holds[0].ok is False  # 10 s of a 30 s target
+
+
+def test_bouncing_is_a_fault_and_stops_the_clock():
+    tr, _ = run("kneeling_hip_flexor_stretch", [STAND] * 30 + kneel_frames(10, wobble=8, hz=1.2) + [STAND] * 60)
+    assert "bouncing" in {f.code for f in tr.faults}
+    assert tr.holds and tr.holds[0].duration_s < 8
+    calm, _ = run("kneeling_hip_flexor_stretch", [STAND] * 30 + kneel_frames(10, wobble=1.5) + [STAND] * 60)
+    assert "bouncing" not in {f.code for f in calm.faults}
+
+
+def test_form_check_raises_once_per_episode_with_its_cue():
+    frames = [STAND] * 30 + [dict(f, trunk_incline=40.0) for f in kneel_frames(3)] + kneel_frames(3)
+    tr, states = run("kneeling_hip_flexor_stretch", frames)
+    torso = [f for f in tr.faults if f.code == "torso_lean"]
+    assert len(torso) == 1 and "upright" in torso[0].message
+    assert any("upright" in (s.cue or "") for s in states)
+
+
+def _px_with_ankle(x: float, y: float) -> np.ndarray:
+    px = np.zeros((33, 3))
+    px[P.LEFT_HIP] = px[P.RIGHT_HIP] = (300, 300, 0)
+    px[P.LEFT_SHOULDER] = px[P.RIGHT_SHOULDER] = (150, 300, 0)
+    px[P.LEFT_KNEE] = (300 + (x - 300) / 2, 300 + (y - 300) / 2, 0)
+    px[P.LEFT_ANKLE] = (x, y, 0)
+    px[P.RIGHT_KNEE], px[P.RIGHT_ANKLE] = (400, 300, 0), (500, 300, 0)
+    return px
+
+
+@pytest.mark.parametrize(("turns", "sign", "direction"), [(3, 1, "cw"), (2, -1, "ccw")])
+def test_leg_circles_count_turns_and_direction(turns, sign, direction):
+    tr = Tracker(get_exercise("leg_circles"))
+    n = round(turns * 3 * FPS) + 10  # 3 s per circle
+    for i in range(n):
+        a = sign * 2 * math.pi * i / (3 * FPS)
+        px = _px_with_ankle(330 + 30 * math.cos(a), 80 + 30 * math.sin(a))
+        pose = PoseFrame(i / FPS, 640, 480, px, None, np.ones(33))
+        tr.update(kin(i / FPS, pose=pose, left_thigh_incline=80.0, left_knee=178.0, right_thigh_incline=0.0,
+                      right_knee=178.0, trunk_incline=88.0))
+    assert len(tr.reps) == turns
+    assert {r.direction for r in tr.reps} == {direction}
+    assert {r.side for r in tr.reps} == {"left"}
