@@ -26,7 +26,7 @@ from posecheck.kinematics import Kinematics
 
 SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
-HOLD_STILL_DEG_S = 10.0  # the top of a rep counts as held only while the signal moves slower than this
+HOLD_STILL_DEG_S = 25.0  # the top of a rep counts as held only while the signal moves slower than this
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
 
