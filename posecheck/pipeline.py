@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from posecheck.engine import SideChoice, Tracker
@@ -29,6 +30,7 @@ from posecheck.sources import Frame, VideoSource, open_video
 from posecheck.video_out import H264Writer
 
 DEFAULT_SMOOTHING = OneEuroParams()
+MAX_SIDE_PX = 1280
 DEFAULT_SOURCE: AngleSource = "2d"  # measured closest to ground truth on the synthetic clips (README)
 
 
@@ -79,6 +81,12 @@ def stream_clip(video: VideoSource, source: AngleSource = DEFAULT_SOURCE,
             yield pipe.step(frame)
 
 
+def downscale(frame: Frame, max_side: int) -> Frame:
+    scale = max_side / max(frame.width, frame.height)
+    size = (max(2, round(frame.width * scale)), max(2, round(frame.height * scale)))
+    return Frame(frame.t_s, cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA), frame.index)
+
+
 def angle_row(kin: Kinematics) -> list[float]:
     return [kin.value(n) for n in SIGNALS]
 
@@ -92,9 +100,14 @@ def finite_or_none(x: float) -> float | None:
 
 def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *,
                  source: AngleSource = DEFAULT_SOURCE, model_path: str | Path | None = None,
-                 out_video: str | Path | None = None,
+                 out_video: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
                  progress: Callable[[int, int], None] | None = None) -> Report:
-    """Run a clip through pose -> kinematics -> tracker, optionally writing the annotated H.264 clip."""
+    """Run a clip through pose -> kinematics -> tracker, optionally writing the annotated H.264 clip.
+
+    Frames larger than `max_side` pixels are scaled down first: the pose model sees 256 px anyway, a
+    uniform scale leaves every angle unchanged, and a 4K phone clip would otherwise be slow to decode,
+    draw and encode. `progress(frames_done, frames_expected)` is called after every frame.
+    """
     video = open_video(path)
     info = video.info
     tracker = Tracker(exercise, side)
@@ -105,6 +118,8 @@ def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto"
     try:
         with AnglePipeline(source, DEFAULT_SMOOTHING, model_path) as pipe:
             for frame in video:
+                if max_side and max(frame.width, frame.height) > max_side:
+                    frame = downscale(frame, max_side)
                 res = pipe.step(frame)
                 state = tracker.update(res.kin)
                 frames += 1
