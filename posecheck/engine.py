@@ -27,6 +27,7 @@ from posecheck.kinematics import Kinematics
 SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
 HOLD_STILL_DEG_S = 25.0  # the top of a rep counts as held only while the signal moves slower than this
+END_CONFIRM_S = 0.15  # a rep ends when the signal has stayed back at rest this long
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
 
@@ -126,6 +127,7 @@ class _Rep:
     faults: list[str] = field(default_factory=list)
     peak_angles: dict[str, float] = field(default_factory=dict)
     require_seen: bool = False
+    back_since: float | None = None
     speed: float = 0.0  # deg/s of the drive signal, smoothed
     last_val: float = math.nan
 
@@ -162,6 +164,7 @@ class Tracker:
         self._last_rest_t: dict[str, float] = {}
         self._rest_min: dict[str, float] = {s: math.inf for s in self.sides}
         self._rest_val: dict[str, float] = {}
+        self._seen_motion = False
         self._rep: _Rep | None = None
         self._hold: _Hold | None = None
         self._pos_since: tuple[str, float] | None = None
@@ -227,7 +230,13 @@ class Tracker:
         sgn = 1.0 if m.direction == "up" else -1.0
         travel = sgn * (m.target - m.rest)
         prog = {s: sgn * (v - m.rest) for s, v in drives.items()}
+        first = not self._seen_motion
+        self._seen_motion = True
         for s, p in prog.items():  # arming: a side must rest before it can count
+            if first and math.isfinite(p) and p <= 2 * m.hysteresis_deg:
+                # A clip that opens at (or just off) rest is already in position: its first rep counts.
+                self._armed[s] = True
+                self._last_rest_t[s], self._rest_val[s] = t, drives[s]
             if math.isfinite(p) and p <= m.hysteresis_deg:
                 # The rep starts where the signal last sat at its most rested value, not where it crossed
                 # the threshold (which is already part-way down).
@@ -293,8 +302,12 @@ class Tracker:
                 self._record_top_hold(rep, t)
             rep.target_since = None
             self._phase = "moving"
-        if p <= 0:  # back at rest: the rep is over
-            self._close_rep(rep, t, values, events)
+        if p <= 0:  # back at rest: the rep is over once that lasts (a one-frame glitch is not a return)
+            rep.back_since = rep.back_since if rep.back_since is not None else t
+            if t - rep.back_since >= END_CONFIRM_S:
+                self._close_rep(rep, rep.back_since, values, events)
+        else:
+            rep.back_since = None
 
     def _record_top_hold(self, rep: _Rep, t: float) -> None:
         ht = self.ex.targets.hold_s or 0.0

@@ -236,3 +236,19 @@ def test_leg_circles_count_turns_and_direction(turns, sign, direction):
     assert len(tr.reps) == turns
     assert {r.direction for r in tr.reps} == {direction}
     assert {r.side for r in tr.reps} == {"left"}
+
+
+def test_a_one_frame_glitch_back_to_rest_does_not_split_a_rep():
+    sig = squat_signal(1, hold=1.0)
+    bottom = sig.index(90.0) + 10
+    sig[bottom] = 175.0  # a single mis-detected frame
+    tr, _ = run("squat", squat_frames(sig))
+    assert len(tr.reps) == 1
+
+
+@pytest.mark.parametrize(("opening", "expected"), [(150.0, 2), (120.0, 1)])
+def test_clip_opening_near_rest_counts_its_first_rep(opening, expected):
+    # Opening at 150 (just off the 155 rest line) is already in position; opening at 120 is mid-rep.
+    first = ramp(opening, 90, 0.8) + [90.0] * 9 + ramp(90, 175, 1.0) + [175.0] * 15
+    tr, _ = run("squat", squat_frames(first + squat_signal(1, setup=0.2)))
+    assert len(tr.reps) == expected
