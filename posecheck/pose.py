@@ -110,7 +110,7 @@ class PoseEstimator:
                  min_tracking: float = 0.5) -> None:
         self.model_path = Path(model_path) if model_path else None
         self._last_ms = -1
-        self._warm = 0
+        self._warm = False
         with _quiet_native_logs():
             if self.model_path is None:
                 import mediapipe as mp  # imported lazily: it is slow and the CLI's help should not wait
@@ -126,10 +126,11 @@ class PoseEstimator:
                 self._landmarker = _make_landmarker(self.model_path, min_detection, min_tracking)
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
-        if self._warm < 3:  # the delegate notices come from the first frames' inference threads
-            self._warm += 1
+        if not self._warm:  # the landmark model (and its notices) starts with the first person seen
             with _quiet_native_logs():
-                return self._process(rgb, t_s)
+                out = self._process(rgb, t_s)
+            self._warm = out.detected
+            return out
         return self._process(rgb, t_s)
 
     def _process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
