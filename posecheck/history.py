@@ -1,0 +1,333 @@
+"""Session history in SQLite: every live set, routine and saved clip review, with schema versions.
+
+One file per user (`default_db_path()`, overridable with POSECHECK_DB). Each set is written in one
+transaction, in WAL mode, so a crash or a closed tab mid-set never corrupts the file or loses a set that
+was already saved, and two app sessions can write at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from posecheck.engine import FaultEvent, HoldRecord, RepRecord
+
+SCHEMA_VERSION = 2
+
+
+def default_db_path() -> Path:
+    """POSECHECK_DB, else the platform's per-user data folder."""
+    if env := os.environ.get("POSECHECK_DB"):
+        return Path(env).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "posecheck" / "history.sqlite3"
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    """What one set produced, independent of where it came from (live, routine or clip)."""
+
+    exercise_id: str
+    side: str  # "left" | "right" | "both" | "mixed"
+    started_at: datetime
+    ended_at: datetime
+    reps: tuple[RepRecord, ...] = ()
+    partial_reps: int = 0
+    holds: tuple[HoldRecord, ...] = ()
+    faults: tuple[FaultEvent, ...] = ()
+
+    @property
+    def hold_s(self) -> float:
+        return round(sum(h.duration_s for h in self.holds), 3)
+
+
+def set_record(exercise_id: str, started_at: datetime, ended_at: datetime, reps: Sequence[RepRecord],
+               partials: Sequence[RepRecord], holds: Sequence[HoldRecord], faults: Sequence[FaultEvent]) -> SetRecord:
+    sides = {r.side for r in reps} | {h.side for h in holds}
+    side = sides.pop() if len(sides) == 1 else ("mixed" if sides else "both")
+    return SetRecord(exercise_id, side, started_at, ended_at, tuple(reps), len(partials), tuple(holds), tuple(faults))
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    kind: str
+    routine_id: str | None
+    source: str | None
+    sets: int
+    reps: int
+
+
+@dataclass(frozen=True)
+class SetRow:
+    id: int
+    session_id: int
+    exercise_id: str
+    side: str
+    started_at: datetime
+    reps: int
+    partial_reps: int
+    hold_s: float
+    mean_rom_deg: float | None
+    faults: int
+
+
+# --- schema and migrations --------------------------------------------------------------------------
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT, kind TEXT NOT NULL,
+    routine_id TEXT, source TEXT);
+CREATE TABLE sets (
+    id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    exercise_id TEXT NOT NULL, side TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT NOT NULL,
+    reps INTEGER NOT NULL, hold_s REAL NOT NULL);
+CREATE TABLE reps (
+    id INTEGER PRIMARY KEY, set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, n INTEGER NOT NULL,
+    side TEXT NOT NULL, start_s REAL, end_s REAL, rom_deg REAL, ok INTEGER NOT NULL, faults TEXT NOT NULL);
+CREATE TABLE faults (
+    id INTEGER PRIMARY KEY, set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE, t_s REAL,
+    code TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX sets_session ON sets(session_id);
+CREATE INDEX sets_exercise ON sets(exercise_id, started_at);
+"""
+
+
+def _v1_to_v2(con: sqlite3.Connection) -> None:
+    # v2: partial reps per set, per-rep hold time, and individual holds (for hold-time trends).
+    con.execute("ALTER TABLE sets ADD COLUMN partial_reps INTEGER NOT NULL DEFAULT 0")
+    con.execute("ALTER TABLE reps ADD COLUMN hold_s REAL NOT NULL DEFAULT 0")
+    con.execute("""CREATE TABLE holds (
+        id INTEGER PRIMARY KEY, set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+        side TEXT NOT NULL, start_s REAL, end_s REAL, duration_s REAL NOT NULL, ok INTEGER NOT NULL)""")
+
+
+MIGRATIONS = {1: _v1_to_v2}  # from version -> function taking it one step up
+
+
+def create_v1(path: str | Path) -> None:
+    """Write an empty schema-1 database (the layout the first release shipped); used by migration tests."""
+    con = sqlite3.connect(path)
+    with con:
+        con.executescript(_V1)
+        con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.close()
+
+
+class HistoryStore:
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; crash-safe
+        self._con.execute("PRAGMA synchronous=NORMAL")
+        self._con.execute("PRAGMA foreign_keys=ON")
+        self._con.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        row = self._con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0])
+
+    def _migrate(self) -> None:
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait and then see the result
+        try:
+            has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
+            if not has_meta:
+                for stmt in _V1.split(";"):
+                    if stmt.strip():
+                        con.execute(stmt)
+                con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+            version = int(con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"history file {self.path} is from a newer posecheck (schema {version})")
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](con)
+                version += 1
+                con.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def start_session(self, kind: str, routine_id: str | None = None, source: str | None = None,
+                      started_at: datetime | None = None) -> int:
+        cur = self._con.execute(
+            "INSERT INTO sessions (started_at, kind, routine_id, source) VALUES (?, ?, ?, ?)",
+            (_iso(started_at or _now()), kind, routine_id, source))
+        return int(cur.lastrowid)
+
+    def end_session(self, session_id: int, ended_at: datetime | None = None) -> None:
+        self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(ended_at or _now()), session_id))
+
+    def save_set(self, session_id: int, rec: SetRecord) -> int:
+        """One transaction: the set and all its reps, holds and faults are saved together or not at all."""
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            cur = con.execute(
+                "INSERT INTO sets (session_id, exercise_id, side, started_at, ended_at, reps, hold_s, partial_reps)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, rec.exercise_id, rec.side, _iso(rec.started_at), _iso(rec.ended_at), len(rec.reps),
+                 rec.hold_s, rec.partial_reps))
+            set_id = int(cur.lastrowid)
+            con.executemany(
+                "INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(set_id, i, r.side, r.start_s, r.end_s, r.rom_deg, int(r.ok), ",".join(r.faults), r.hold_s)
+                 for i, r in enumerate(rec.reps, 1)])
+            con.executemany(
+                "INSERT INTO holds (set_id, side, start_s, end_s, duration_s, ok) VALUES (?, ?, ?, ?, ?, ?)",
+                [(set_id, h.side, h.start_s, h.end_s, h.duration_s, int(h.ok)) for h in rec.holds])
+            con.executemany(
+                "INSERT INTO faults (set_id, t_s, code, message) VALUES (?, ?, ?, ?)",
+                [(set_id, f.t_s, f.code, f.message) for f in rec.faults])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return set_id
+
+    def delete_session(self, session_id: int) -> None:
+        self._con.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def sessions(self, since: date | None = None, until: date | None = None,
+                 exercise: str | None = None) -> list[SessionRow]:
+        where, args = _filters("s.started_at", since, until)
+        if exercise:
+            where.append("EXISTS (SELECT 1 FROM sets x WHERE x.session_id = s.id AND x.exercise_id = ?)")
+            args.append(exercise)
+        sql = ("SELECT s.id, s.started_at, s.ended_at, s.kind, s.routine_id, s.source, COUNT(t.id), "
+               "COALESCE(SUM(t.reps), 0) FROM sessions s LEFT JOIN sets t ON t.session_id = s.id"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " GROUP BY s.id ORDER BY s.started_at DESC")
+        return [SessionRow(r[0], _dt(r[1]), _dt(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7])
+                for r in self._con.execute(sql, args)]
+
+    def sets(self, since: date | None = None, until: date | None = None,
+             exercise: str | None = None) -> list[SetRow]:
+        where, args = _filters("t.started_at", since, until)
+        if exercise:
+            where.append("t.exercise_id = ?")
+            args.append(exercise)
+        sql = ("SELECT t.id, t.session_id, t.exercise_id, t.side, t.started_at, t.reps, t.partial_reps, t.hold_s,"
+               " (SELECT AVG(rom_deg) FROM reps r WHERE r.set_id = t.id),"
+               " (SELECT COUNT(*) FROM faults f WHERE f.set_id = t.id)"
+               " FROM sets t" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.started_at")
+        return [SetRow(r[0], r[1], r[2], r[3], _dt(r[4]), r[5], r[6], r[7], r[8], r[9])
+                for r in self._con.execute(sql, args)]
+
+    def fault_counts(self, since: date | None = None, until: date | None = None,
+                     exercise: str | None = None) -> list[tuple[str, str, int]]:
+        """(code, message, count), most frequent first."""
+        where, args = _filters("t.started_at", since, until)
+        if exercise:
+            where.append("t.exercise_id = ?")
+            args.append(exercise)
+        sql = ("SELECT f.code, MIN(f.message), COUNT(*) FROM faults f JOIN sets t ON t.id = f.set_id"
+               + (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY f.code ORDER BY COUNT(*) DESC")
+        return [(r[0], r[1], r[2]) for r in self._con.execute(sql, args)]
+
+    def asymmetry(self, exercise: str | None = None) -> dict[str, dict[str, float]]:
+        """Per exercise: left/right mean range of motion and rep counts."""
+        sql = ("SELECT t.exercise_id, r.side, AVG(r.rom_deg), COUNT(*) FROM reps r JOIN sets t ON t.id = r.set_id"
+               " WHERE r.side IN ('left', 'right')" + (" AND t.exercise_id = ?" if exercise else "")
+               + " GROUP BY t.exercise_id, r.side")
+        out: dict[str, dict[str, float]] = {}
+        for ex, side, rom, n in self._con.execute(sql, [exercise] if exercise else []):
+            out.setdefault(ex, {})[f"{side}_rom_deg"] = round(rom or 0.0, 1)
+            out[ex][f"{side}_reps"] = n
+        return out
+
+    def export_csv(self, since: date | None = None, until: date | None = None, exercise: str | None = None) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["session_id", "set_id", "started_at", "exercise", "side", "reps", "partial_reps", "hold_s",
+                    "mean_rom_deg", "faults"])
+        for s in self.sets(since, until, exercise):
+            w.writerow([s.session_id, s.id, _iso(s.started_at), s.exercise_id, s.side, s.reps, s.partial_reps,
+                        s.hold_s, "" if s.mean_rom_deg is None else round(s.mean_rom_deg, 1), s.faults])
+        return buf.getvalue()
+
+
+# --- week goals -------------------------------------------------------------------------------------
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def sessions_per_week(days: Iterable[date], weeks: int, today: date | None = None) -> list[tuple[date, int]]:
+    """(Monday, sessions that week) for the last `weeks` weeks, oldest first; a day counts once."""
+    today = today or _now().date()
+    per = Counter(week_start(d) for d in set(days))
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    return [(first + timedelta(weeks=i), per.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]
+
+
+def week_streak(days: Iterable[date], goal: int = 3, today: date | None = None) -> int:
+    """Consecutive weeks meeting the goal, counting back from this week (which counts if already met)."""
+    today = today or _now().date()
+    per = Counter(week_start(d) for d in set(days))
+    wk = week_start(today)
+    if per.get(wk, 0) < goal:
+        wk -= timedelta(weeks=1)  # the current week is still open
+    streak = 0
+    while per.get(wk, 0) >= goal:
+        streak += 1
+        wk -= timedelta(weeks=1)
+    return streak
+
+
+def _filters(col: str, since: date | None, until: date | None) -> tuple[list[str], list[str]]:
+    where, args = [], []
+    if since:
+        where.append(f"{col} >= ?")
+        args.append(since.isoformat())
+    if until:
+        where.append(f"{col} < ?")
+        args.append((until + timedelta(days=1)).isoformat())
+    return where, args
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
