@@ -214,6 +214,10 @@ class Tracker:
         self._rep = None
         return events
 
+    def current_hold(self) -> tuple[str, float] | None:
+        """(side, seconds counted) of a hold in progress, else None."""
+        return (self._hold.side, self._hold.counted_s) if self._hold is not None else None
+
     @property
     def reps_by_side(self) -> dict[str, int]:
         out = {"left": 0, "right": 0, "both": 0}

@@ -423,8 +423,6 @@ def load_all(folder: str | Path = EXERCISES_DIR) -> Catalog:
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
             errors.append(f"{path.name}: not valid TOML ({exc})")
             continue
-        if "steps" in raw and "kind" not in raw:
-            continue  # a routine file lives beside the exercises
         try:
             ex = parse_exercise(raw, path.name)
         except DefinitionError as exc:
