@@ -90,13 +90,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_angles(args: argparse.Namespace) -> int:
-    from posecheck.pipeline import DEFAULT_SOURCE, angle_row, stream_clip
+    from posecheck.pipeline import DEFAULT_SOURCE, AnglePipeline, angle_row
     from posecheck.pose import default_model_path
     from posecheck.sources import open_video
 
-    video = open_video(args.clip)  # fails here, before any output, on unreadable input
-    source = args.source or DEFAULT_SOURCE
-    smoothing = None if args.raw else _default_smoothing()
+    video = open_video(args.clip)  # bad clips and models fail here, before any output
+    pipe = AnglePipeline(args.source or DEFAULT_SOURCE, None if args.raw else _default_smoothing(),
+                         args.model or default_model_path())
     header = ["frame", "t_s", "detected", "view", *SIGNALS, *(f"{n}_ok" for n in SIGNALS)]
     frames = detected = 0
     last_t = 0.0
@@ -105,7 +105,7 @@ def _cmd_angles(args: argparse.Namespace) -> int:
     try:
         writer = csv.writer(out_file or sys.stdout)
         writer.writerow(header)
-        for res in stream_clip(video, source, smoothing, args.model or default_model_path()):
+        for res in map(pipe.step, video):
             kin = res.kin
             frames += 1
             detected += kin.detected
@@ -116,6 +116,7 @@ def _cmd_angles(args: argparse.Namespace) -> int:
                 *(int(kin.reliable.get(n, False)) for n in SIGNALS),
             ])
     finally:
+        pipe.close()
         if out_file:
             out_file.close()
     elapsed = time.perf_counter() - t0

@@ -6,7 +6,7 @@ numbers. Streaming throughout: nothing keeps frames, so memory does not grow wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from posecheck.kinematics import (
 )
 from posecheck.pose import PoseEstimator, PoseFrame
 from posecheck.report import AngleSeries, Report, build_report, hud_from_state
-from posecheck.sources import Frame, VideoSource, open_video
+from posecheck.sources import Frame, open_video
 from posecheck.video_out import H264Writer
 
 DEFAULT_SMOOTHING = OneEuroParams()
@@ -70,15 +70,6 @@ class AnglePipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def stream_clip(video: VideoSource, source: AngleSource = DEFAULT_SOURCE,
-                smoothing: OneEuroParams | None = DEFAULT_SMOOTHING,
-                model_path: str | Path | None = None) -> Iterator[StepResult]:
-    """Yield one StepResult per frame of an opened clip (see `sources.open_video`)."""
-    with AnglePipeline(source, smoothing, model_path) as pipe:
-        for frame in video:
-            yield pipe.step(frame)
 
 
 def downscale(frame: Frame, max_side: int) -> Frame:

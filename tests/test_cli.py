@@ -84,3 +84,10 @@ def test_exercises_lists_all_definitions():
 def test_out_video_must_be_mp4(empty_scene: Path, tmp_path: Path):
     _one_line_error(posecheck("analyze", str(empty_scene), "-e", "squat", "--out-video", str(tmp_path / "x.avi")),
                     ".mp4")
+
+
+def test_bad_model_file_is_one_line(tmp_path: Path, empty_scene: Path):
+    bad = tmp_path / "pose.task"
+    bad.write_text("not a model")
+    _one_line_error(posecheck("angles", str(empty_scene), "--model", str(bad)), "Could not load pose model")
+    _one_line_error(posecheck("angles", str(empty_scene), "--model", str(tmp_path / "x.tflite")), ".task")
