@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PosecheckError as exc:
         print(f"posecheck: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as exc:  # e.g. an output path that cannot be written
+        print(f"posecheck: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return 130
