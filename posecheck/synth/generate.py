@@ -76,9 +76,9 @@ def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps:
                                  for s in ("left", "right") for name in ("shoulder", "hip", "knee", "ankle")}
             frames.append(rec)
     truth = {
-        "script": script, "params": params, "facing": facing, "near_side": near, "fps": fps, "width": width,
-        "height": height, "duration_s": round(n / fps, 4), "frames": frames, "reps": sc.reps, "holds": sc.holds,
-        "out_of_view_s": list(out_of_view_s) if out_of_view_s else None,
+        "script": script, "exercise": sc.name, "params": params, "facing": facing, "near_side": near, "fps": fps,
+        "width": width, "height": height, "duration_s": round(n / fps, 4), "frames": frames, "reps": sc.reps,
+        "holds": sc.holds, "out_of_view_s": list(out_of_view_s) if out_of_view_s else None,
     }
     truth_path(out_path).write_text(json.dumps(truth))
     return out_path

@@ -1,0 +1,15 @@
+"""posecheck's Streamlit entry: the app frame over one page module each (see posecheck/ui/).
+
+Run: streamlit run app.py. Adding a page is one line in PAGES.
+"""
+
+import streamlit as st
+
+from posecheck.ui import frame, live, review
+
+PAGES = [
+    st.Page(review.render, title="Review a clip", icon=":material/video_library:", url_path="review", default=True),
+    st.Page(live.render, title="Live coaching", icon=":material/videocam:", url_path="live"),
+]
+
+frame.run(PAGES)

@@ -1,0 +1,438 @@
+"""Live webcam coaching without Streamlit: one `LiveSession` per browser session turns camera frames into
+annotated frames, counted reps/holds and a snapshot the page reads.
+
+The camera callback (a WebRTC worker thread) calls `process(rgb, t_s)`; the page (another thread) calls
+`snapshot()`, which never waits for MediaPipe: each processed frame publishes an immutable `LiveSnapshot`
+by swapping one reference. Counting uses the frames' own timestamps, so frames the worker drops under
+load change nothing but smoothness. A camera check gates the tracker: nothing is counted until a whole
+body has been seen, in a view the exercise supports, for a moment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecheck import pose as P
+from posecheck.engine import STEP_INTO_VIEW, SideChoice, Tracker, TrackerState
+from posecheck.exercises import Exercise
+from posecheck.kinematics import Kinematics
+from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline
+from posecheck.report import hud_from_state
+from posecheck.sources import Frame
+
+log = logging.getLogger(__name__)
+
+ICE_SERVERS_ENV = "POSECHECK_ICE_SERVERS"
+CHECK_FRAMES = 8  # consecutive good frames the camera check wants...
+CHECK_S = 0.6  # ...spanning at least this long, so one lucky frame does not start counting
+MIN_BODY_FRACTION = 0.25  # a body smaller than this part of the frame is too far for reliable angles
+EDGE_PX_FRACTION = 0.01
+MIN_VIS = 0.5
+FPS_WINDOW_S = 2.0
+MAX_GAP_S = 5.0  # a pause longer than this between frames (a frozen camera) is not treated as motion time
+
+# Landmarks that must be inside the frame for "whole body": head, shoulders, hips, knees, ankles.
+_BODY = {
+    "head": (P.NOSE,),
+    "shoulders": (P.LEFT_SHOULDER, P.RIGHT_SHOULDER),
+    "hips": (P.LEFT_HIP, P.RIGHT_HIP),
+    "knees": (P.LEFT_KNEE, P.RIGHT_KNEE),
+    "feet": (P.LEFT_ANKLE, P.RIGHT_ANKLE),
+}
+_SIDE_CHAINS = (
+    (P.LEFT_SHOULDER, P.LEFT_HIP, P.LEFT_KNEE, P.LEFT_ANKLE),
+    (P.RIGHT_SHOULDER, P.RIGHT_HIP, P.RIGHT_KNEE, P.RIGHT_ANKLE),
+)
+_VIEW_ASK = {"side": "Turn sideways to the camera for this one",
+             "front": "Face the camera for this one",
+             "oblique": "Turn about 45 degrees to the camera for this one"}
+
+
+# --- ICE servers ----------------------------------------------------------------------------------
+
+
+def ice_servers_from_env(environ: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """(ICE servers, problem) from POSECHECK_ICE_SERVERS.
+
+    Unset or empty means no servers: browser and server find each other directly (localhost, a LAN), and
+    nothing is ever fetched from the internet. The value is JSON: a list of RTCIceServer objects, or
+    {"iceServers": [...]}. A malformed value falls back to no servers and returns the reason to show.
+    """
+    raw = (os.environ if environ is None else environ).get(ICE_SERVERS_ENV, "").strip()
+    if not raw:
+        return [], None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return [], f"{ICE_SERVERS_ENV} is not valid JSON ({exc.msg}); using no ICE servers"
+    if isinstance(data, dict):
+        data = data.get("iceServers")
+    if not isinstance(data, list) or not all(isinstance(s, dict) and "urls" in s for s in data):
+        return [], f"{ICE_SERVERS_ENV} must be a JSON list of {{\"urls\": ...}} objects; using no ICE servers"
+    return data, None
+
+
+def rtc_configuration(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Always an explicit list: an absent one makes streamlit-webrtc fetch public servers from the internet."""
+    return {"iceServers": ice_servers_from_env(environ)[0]}
+
+
+# --- camera check ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CameraCheck:
+    ready: bool
+    issue: str  # no_person | too_close | too_far | out_of_frame | wrong_view | hold_still | ok
+    message: str  # what to do, in words
+    progress: float  # 0..1 toward ready
+
+
+def frame_issue(kin: Kinematics, exercise: Exercise) -> tuple[str, str]:
+    """(issue, message) for one frame; issue "ok" when it shows a whole body in a supported view."""
+    pose = kin.pose
+    if not kin.detected or pose is None or pose.image_px is None or pose.visibility is None:
+        return "no_person", STEP_INTO_VIEW
+    px, vis, w, h = pose.image_px, pose.visibility, pose.width, pose.height
+    mx, my = EDGE_PX_FRACTION * w, EDGE_PX_FRACTION * h
+    key = [i for ids in _BODY.values() for i in ids]
+    xs, ys = px[key, 0], px[key, 1]
+    span = max(xs.max() - xs.min(), ys.max() - ys.min())
+    if (ys.max() - ys.min()) > 0.98 * h or (xs.max() - xs.min()) > 0.98 * w:
+        return "too_close", "Step back: your whole body, head to feet, must fit in the picture"
+    missing = [part for part, ids in _BODY.items()
+               if any(not (-mx <= px[i, 0] <= w + mx and -my <= px[i, 1] <= h + my) for i in ids)]
+    if missing:
+        if missing == ["feet"] or missing == ["knees", "feet"]:
+            return "out_of_frame", "Step back or tilt the camera down: I need to see your feet"
+        if "head" in missing and "feet" not in missing:
+            return "out_of_frame", "Step back or tilt the camera up: your head is out of the picture"
+        return "out_of_frame", "Move into the middle of the picture and step back: get your whole body in frame"
+    if not any((vis[list(chain)] >= MIN_VIS).all() for chain in _SIDE_CHAINS):
+        return "out_of_frame", "I can't see your legs clearly: step back, into better light"
+    if span < MIN_BODY_FRACTION * max(w, h):
+        return "too_far", "Come a little closer to the camera"
+    if kin.view not in exercise.views and kin.view != "unknown":
+        return "wrong_view", _VIEW_ASK.get(exercise.views[0], "Change the camera angle")
+    return "ok", "Hold still..."
+
+
+class CameraGate:
+    """Opens once `CHECK_FRAMES` consecutive frames spanning `CHECK_S` pass `frame_issue`; stays open."""
+
+    def __init__(self, exercise: Exercise, need_frames: int = CHECK_FRAMES, need_s: float = CHECK_S) -> None:
+        self.exercise = exercise
+        self.need_frames = max(1, need_frames)
+        self.need_s = max(0.0, need_s)
+        self.reset()
+
+    def reset(self) -> None:
+        self._good = 0
+        self._since: float | None = None
+        self.ready = False
+
+    def update(self, kin: Kinematics) -> CameraCheck:
+        if self.ready:
+            return CameraCheck(True, "ok", "Counting", 1.0)
+        issue, message = frame_issue(kin, self.exercise)
+        if issue != "ok":
+            self._good, self._since = 0, None
+            return CameraCheck(False, issue, message, 0.0)
+        self._good += 1
+        if self._since is None:
+            self._since = kin.t_s
+        held = kin.t_s - self._since
+        progress = min(self._good / self.need_frames, held / self.need_s if self.need_s else 1.0)
+        if progress >= 1.0:
+            self.ready = True
+            return CameraCheck(True, "ok", "Counting", 1.0)
+        return CameraCheck(False, "hold_still", message, max(0.0, progress))
+
+
+# --- sets and snapshot ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    number: int
+    exercise_id: str
+    exercise_name: str
+    per_side: bool
+    reps_left: int
+    reps_right: int
+    reps_total: int
+    partial: int
+    holds_done: int  # holds that reached the target with good form
+    best_hold_s: float
+    faults: int
+    duration_s: float
+    ended: str  # "finished" | "camera stopped" | "exercise changed" | "in progress"
+    target_reached: bool
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    running: bool  # a stream is feeding frames (MediaPipe graph alive)
+    exercise_id: str
+    check: CameraCheck
+    counting: bool
+    reps_left: int
+    reps_right: int
+    reps_total: int
+    partial: int
+    hold_s: float | None
+    hold_target_s: float | None
+    phase: str
+    cue: str | None
+    cue_severity: str
+    view: str
+    current: SetSummary | None  # the set in progress, None before anything was counted
+    sets: tuple[SetSummary, ...]  # finished sets, oldest first
+    rep_seq: int  # reps counted in this session; only grows (the page beeps once per increase)
+    hold_seq: int  # holds completed in this session; only grows
+    frames: int  # processed by this session
+    frames_with_pose: int
+    fps: float  # processed frames per wall-clock second, last FPS_WINDOW_S
+    callback_ms: float  # mean process() time over the same window
+    frame_size: tuple[int, int] | None
+    error: str | None
+
+    @property
+    def sets_done(self) -> int:
+        return len(self.sets)
+
+
+def _blank_state(t: float, view: str, status: str | None) -> TrackerState:
+    return TrackerState(t_s=t, phase="setup", side=None, reps_left=0, reps_right=0, reps_total=0, partial=0,
+                        hold_s=None, hold_target_s=None, cues=(), cue_severity="info", status=status, view=view,
+                        events=(), joint_status={})
+
+
+def target_reached(exercise: Exercise, tracker: Tracker) -> bool:
+    t = exercise.targets
+    by = tracker.reps_by_side
+    if exercise.kind == "hold":
+        done = {h.side for h in tracker.holds if h.ok}
+        return bool(done) and (not exercise.per_side or {"left", "right"} <= done or len(tracker.sides) == 1)
+    if exercise.per_side and t.reps_per_side:
+        return all(by[s] >= t.reps_per_side for s in tracker.sides)
+    if t.reps_total:
+        return len(tracker.reps) >= t.reps_total
+    return False
+
+
+# --- the session ----------------------------------------------------------------------------------
+
+
+class LiveSession:
+    """One browser session's engine: pipeline (MediaPipe graph) + tracker + camera check + set history.
+
+    `process` runs on the camera thread; `snapshot` on any thread; `set_exercise`, `finish_set`, `reset`
+    and `close` on the page's thread. The MediaPipe graph is built on the first frame of a stream and
+    released by `close()` (stream ended), which also files the set in progress as a summary.
+    """
+
+    def __init__(self, exercise: Exercise, side: SideChoice = "auto", *, model_path: str | Path | None = None,
+                 check_frames: int = CHECK_FRAMES, check_s: float = CHECK_S) -> None:
+        self._lock = threading.RLock()  # serialises frame processing against control calls
+        self._snap_lock = threading.Lock()  # guards only the published snapshot reference
+        self._model_path = model_path
+        self._check_frames, self._check_s = check_frames, check_s
+        self._pipe: AnglePipeline | None = None
+        self._sets: list[SetSummary] = []
+        self._rep_seq = self._hold_seq = 0
+        self._frames = self._with_pose = 0
+        self._times: deque[tuple[float, float]] = deque()  # (wall clock, process seconds)
+        self._error: str | None = None
+        self._frame_size: tuple[int, int] | None = None
+        self._t_first: float | None = None  # raw time of the stream's first frame
+        self._t_raw_last = -math.inf
+        self._t_base = self._t_last = 0.0  # session clock: continues across streams, never goes back
+        self._set_exercise(exercise, side)
+        self._publish(_blank_state(0.0, "unknown", STEP_INTO_VIEW), self._gate.update(_NO_PERSON))
+
+    # --- control (page thread) ----------------------------------------------------------------
+
+    @property
+    def exercise(self) -> Exercise:
+        return self._ex
+
+    @property
+    def side(self) -> SideChoice:
+        return self._side
+
+    def set_exercise(self, exercise: Exercise, side: SideChoice = "auto") -> None:
+        """Switch exercise/side; the set in progress is kept as a summary. No-op when nothing changes."""
+        with self._lock:
+            if exercise.id == self._ex.id and side == self._side and exercise == self._ex:
+                return
+            self._file_set("exercise changed")
+            self._set_exercise(exercise, side)
+            self._publish(self._state, self._check)
+
+    def finish_set(self) -> SetSummary | None:
+        """File the set in progress (if anything was counted) and start the next one."""
+        with self._lock:
+            done = self._file_set("finished")
+            self._publish(self._state, self._check)
+            return done
+
+    def reset(self) -> None:
+        """Forget every set and count (the beep counters keep growing so no old event replays)."""
+        with self._lock:
+            self._sets.clear()
+            self._new_set()
+            self._gate.reset()
+            self._publish(_blank_state(self._t_last, "unknown", None), self._gate.update(_NO_PERSON))
+
+    def close(self) -> None:
+        """The stream ended (stop, dropped connection, tab closed): keep what was counted, release MediaPipe."""
+        with self._lock:
+            self._file_set("camera stopped")
+            if self._pipe is not None:
+                try:
+                    self._pipe.close()
+                except Exception:  # a failing close must not lose the summary
+                    log.exception("closing the pose pipeline failed")
+                self._pipe = None
+            self._gate.reset()  # the next stream checks the camera again: the user may have moved
+            self._t_first = None
+            self._publish(_blank_state(self._t_last, "unknown", None), self._gate.update(_NO_PERSON), running=False)
+
+    # --- frames (camera thread) ---------------------------------------------------------------
+
+    def process(self, rgb: np.ndarray, t_s: float) -> np.ndarray:
+        """One camera frame (RGB uint8, its own timestamp in seconds, any origin) -> the annotated frame."""
+        t0 = time.perf_counter()
+        with self._lock:
+            try:
+                out = self._process(rgb, t_s)
+                self._error = None
+            except Exception as exc:  # the video must keep flowing; the page shows the error
+                log.exception("live frame processing failed")
+                self._error = f"{type(exc).__name__}: {exc}"
+                out = rgb
+            now = time.monotonic()
+            self._times.append((now, time.perf_counter() - t0))
+            while self._times and now - self._times[0][0] > FPS_WINDOW_S:
+                self._times.popleft()
+            self._publish(self._state, self._check)
+            return out
+
+    def _process(self, rgb: np.ndarray, t_s: float) -> np.ndarray:
+        from posecheck.overlay import draw_overlay  # heavy drawing deps only load when frames flow
+
+        if self._pipe is None:
+            self._pipe = AnglePipeline(DEFAULT_SOURCE, DEFAULT_SMOOTHING, self._model_path)
+        t = self._session_time(t_s)
+        self._frame_size = (int(rgb.shape[1]), int(rgb.shape[0]))
+        res = self._pipe.step(Frame(t, rgb, self._frames))
+        self._frames += 1
+        self._with_pose += res.kin.detected
+        check = self._gate.update(res.kin)
+        if check.ready:
+            if self._set_t0 is None:
+                self._set_t0 = t
+            state = self._tracker.update(res.kin)
+            for ev in state.events:
+                if ev.kind == "rep":
+                    self._rep_seq += 1
+                elif ev.kind == "hold_complete":
+                    self._hold_seq += 1
+            hud = hud_from_state(self._ex, state)
+        else:
+            state = _blank_state(t, res.kin.view, _check_words(check))
+            hud = hud_from_state(self._ex, state)
+        self._state, self._check = state, check
+        return draw_overlay(rgb, res.kin, hud)
+
+    def _session_time(self, t_s: float) -> float:
+        """The frame's own time mapped onto one increasing clock (new streams and clock jumps rebase it)."""
+        if not math.isfinite(t_s):
+            t_s = time.monotonic()
+        if self._t_first is None or t_s <= self._t_raw_last or t_s - self._t_raw_last > MAX_GAP_S:
+            # First frame of a stream, a clock that went back (RTP wrap) or a long freeze: continue from here.
+            self._t_base = self._t_last + (1 / 30 if self._frames else 0.0)
+            self._t_first = t_s
+        self._t_raw_last = t_s
+        self._t_last = self._t_base + (t_s - self._t_first)
+        return self._t_last
+
+    # --- snapshot (any thread) ----------------------------------------------------------------
+
+    def snapshot(self) -> LiveSnapshot:
+        with self._snap_lock:
+            return self._snap
+
+    # --- internals (hold self._lock) ----------------------------------------------------------
+
+    def _set_exercise(self, exercise: Exercise, side: SideChoice) -> None:
+        self._ex, self._side = exercise, side
+        self._gate = CameraGate(exercise, self._check_frames, self._check_s)
+        self._check = CameraCheck(False, "no_person", STEP_INTO_VIEW, 0.0)
+        self._new_set()
+
+    def _new_set(self) -> None:
+        self._tracker = Tracker(self._ex, self._side)
+        self._set_t0: float | None = None
+        self._state = _blank_state(self._t_last, "unknown", None)
+
+    def _summary(self, ended: str) -> SetSummary | None:
+        tr = self._tracker
+        if not (tr.reps or tr.partials or tr.holds or tr.current_hold()):
+            return None
+        by = tr.reps_by_side
+        holds = [h for h in tr.holds if h.ok]
+        cur = tr.current_hold()
+        best = max([h.duration_s for h in tr.holds] + ([cur[1]] if cur else []), default=0.0)
+        start = self._set_t0 if self._set_t0 is not None else self._t_last
+        return SetSummary(len(self._sets) + 1, self._ex.id, self._ex.name, self._ex.per_side, by["left"], by["right"],
+                          len(tr.reps), len(tr.partials), len(holds), round(best, 1), len(tr.faults),
+                          round(max(0.0, self._t_last - start), 1), ended, target_reached(self._ex, tr))
+
+    def _file_set(self, ended: str) -> SetSummary | None:
+        self._tracker.finish()  # a hold in progress is kept
+        done = self._summary(ended)
+        if done is not None:
+            self._sets.append(done)
+        self._new_set()
+        return done
+
+    def _publish(self, state: TrackerState, check: CameraCheck, running: bool | None = None) -> None:
+        spent = [s for _, s in self._times]
+        if len(self._times) > 1 and self._times[-1][0] > self._times[0][0]:
+            fps = (len(self._times) - 1) / (self._times[-1][0] - self._times[0][0])
+        else:
+            fps = 0.0
+        snap = LiveSnapshot(
+            running=self._pipe is not None if running is None else running, exercise_id=self._ex.id, check=check,
+            counting=check.ready, reps_left=state.reps_left, reps_right=state.reps_right,
+            reps_total=state.reps_total, partial=state.partial, hold_s=state.hold_s,
+            hold_target_s=state.hold_target_s, phase=state.phase, cue=state.cue, cue_severity=state.cue_severity,
+            view=state.view, current=self._summary("in progress"), sets=tuple(self._sets), rep_seq=self._rep_seq,
+            hold_seq=self._hold_seq, frames=self._frames, frames_with_pose=self._with_pose, fps=fps,
+            callback_ms=1000 * sum(spent) / len(spent) if spent else 0.0, frame_size=self._frame_size,
+            error=self._error,
+        )
+        with self._snap_lock:
+            self._snap = snap
+
+
+_NO_PERSON = Kinematics(0.0, False)
+
+
+def _check_words(check: CameraCheck) -> str:
+    if check.issue == "hold_still":
+        return f"Camera check: hold still... {round(100 * check.progress)}%"
+    return check.message

@@ -1,0 +1,27 @@
+"""The app's frame: page config, sidebar branding and navigation, shared by every page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import streamlit as st
+
+from posecheck.ui.widgets import GENERAL_SAFETY
+
+APP_TITLE = "posecheck"
+TAGLINE = "Form checks, rep counts and hold timers for hip-flexor and mobility exercises. Runs offline."
+
+
+def run(pages: Sequence[st.Page]) -> None:
+    """Draw the frame around the chosen page and run it."""
+    st.set_page_config(page_title=APP_TITLE, page_icon=":material/accessibility_new:", layout="wide",
+                       initial_sidebar_state="expanded")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    page = st.navigation(list(pages), position="sidebar")
+    with st.sidebar:
+        st.markdown(f"## :material/accessibility_new: {APP_TITLE}")
+        st.caption(TAGLINE)
+        st.divider()
+        st.caption(" ".join(GENERAL_SAFETY) + " See a professional for injuries.")
+    page.run()

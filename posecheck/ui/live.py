@@ -1,0 +1,271 @@
+"""The Live page: the browser camera -> WebRTC -> `LiveSession` on the server -> the annotated video back.
+
+All the work happens in `posecheck.live.LiveSession`, one per browser session, kept in `st.session_state`
+so reruns (every widget click) never reset counts. The WebRTC frame callback runs on a worker thread and
+never touches `st.*`: it only calls `session.process`. A fragment re-runs every half second to read the
+session's snapshot (camera check, counters, sets, fps) and to play a short beep once per counted rep or
+completed hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import time
+import wave
+from collections.abc import Callable
+
+import av
+import numpy as np
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from posecheck.engine import SideChoice
+from posecheck.exercises import Exercise
+from posecheck.live import ICE_SERVERS_ENV, LiveSession, LiveSnapshot, SetSummary, ice_servers_from_env
+from posecheck.ui import analysis, widgets
+
+SESSION_KEY = "live_session"
+EXERCISE_KEY = "live_exercise"
+SIDE_KEY = "live_side"
+MUTE_KEY = "live_mute"
+HEARD_KEY = "live_heard"  # (rep_seq, hold_seq) already beeped for, so each event sounds once
+STREAM_KEY = "live_stream"
+REFRESH_S = 0.5
+SIDE_WORDS = {"auto": "Auto", "left": "Left", "right": "Right"}
+VIDEO_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
+                     "audio": False}
+ISSUE_ICONS = {"no_person": ":material/person_search:", "too_close": ":material/zoom_out:",
+               "too_far": ":material/zoom_in:", "out_of_frame": ":material/crop_free:",
+               "wrong_view": ":material/screen_rotation:", "hold_still": ":material/hourglass_top:"}
+CSS = """<style>
+.st-key-live_beep { display: none; }
+.st-key-live_stats p { font-variant-numeric: tabular-nums; }
+</style>"""
+
+
+def render() -> None:
+    st.html(CSS)
+    st.title("Live coaching")
+    st.caption("Your camera, checked live: skeleton and hip/knee angles on the video, reps counted per side, "
+               "holds timed, and a cue when form slips. Video stays between your browser and this server.")
+    catalog = widgets.load_catalog(analysis.exercises_dir())
+
+    video_col, side_col = st.columns([3, 2], gap="large")
+    with side_col, st.container(border=True):
+        st.subheader(":material/tune: Exercise", anchor=False)
+        exercise = widgets.exercise_picker(catalog, EXERCISE_KEY)
+        if exercise is None:
+            return
+        side = _choose_side(exercise)
+        st.markdown(f"**Target:** {widgets.targets_text(exercise) or 'none'}")
+        session = _session(exercise, side)
+        b1, b2 = st.columns(2)
+        if b1.button("Finish set", icon=":material/flag:", width="stretch",
+                     help="File the set in progress and start the next one"):
+            session.finish_set()
+        if b2.button("Reset", icon=":material/restart_alt:", width="stretch", help="Forget all sets and counts"):
+            session.reset()
+        st.toggle("Mute beeps", key=MUTE_KEY,
+                  help="A short beep sounds for every counted rep and a chime for every completed hold, "
+                       "so you need not watch the screen")
+
+    with video_col:
+        servers, problem = ice_servers_from_env()
+        if problem:
+            st.warning(problem, icon=":material/warning:")
+        ctx = webrtc_streamer(
+            key=STREAM_KEY,
+            mode=WebRtcMode.SENDRECV,
+            # Explicit, even when empty: without it streamlit-webrtc fetches public STUN servers from the internet.
+            rtc_configuration={"iceServers": servers},
+            media_stream_constraints=VIDEO_CONSTRAINTS,
+            video_frame_callback=_frame_callback(session),
+            on_video_ended=session.close,  # stop, dropped connection, closed tab: keep the counts, free MediaPipe
+            async_processing=True,  # the worker processes the newest frame and drops the backlog
+            video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "playsInline": True,
+                              "style": {"width": "100%", "borderRadius": "0.5rem"}},
+        )
+        if not ctx.state.playing:
+            st.caption(":material/info: Press **START** and allow the camera. Then step back until your whole "
+                       "body is in the picture; counting starts after the camera check.")
+        _history_panel()
+
+    with side_col:
+        _live_panel()
+    with st.expander("Camera setup and safety", icon=":material/videocam:"):
+        widgets.camera_tips(exercise)
+        widgets.safety_notes(exercise)
+        if servers:
+            st.caption(f"WebRTC relays from {ICE_SERVERS_ENV}: {len(servers)} configured.")
+
+
+def _choose_side(ex: Exercise) -> SideChoice:
+    if not ex.per_side:
+        return "auto"
+    choice = st.segmented_control("Side", list(SIDE_WORDS), key=SIDE_KEY, default="auto",
+                                  format_func=lambda s: SIDE_WORDS[s],
+                                  help="Auto counts both sides; pick one to count only that side")
+    return choice or "auto"  # type: ignore[return-value]
+
+
+def _session(exercise: Exercise, side: SideChoice) -> LiveSession:
+    """This browser session's LiveSession, created once; a new exercise or side files the set in progress."""
+    session: LiveSession | None = st.session_state.get(SESSION_KEY)
+    if session is None:
+        session = LiveSession(exercise, side)
+        st.session_state[SESSION_KEY] = session
+    else:
+        session.set_exercise(exercise, side)
+    return session
+
+
+def _frame_callback(session: LiveSession) -> Callable[[av.VideoFrame], av.VideoFrame]:
+    """Runs on the WebRTC worker thread: no st.* here, only the session (captured, not looked up)."""
+
+    def callback(frame: av.VideoFrame) -> av.VideoFrame:
+        rgb = frame.to_ndarray(format="rgb24")
+        t = frame.time  # pts * time_base: the camera's own clock, so dropped frames do not skew timers
+        out = session.process(rgb, float(t) if t is not None else time.monotonic())
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    return callback
+
+
+# --- the live panel (a fragment: re-runs on its own, reads only the snapshot) ----------------------
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live_panel() -> None:
+    session: LiveSession | None = st.session_state.get(SESSION_KEY)
+    if session is None:
+        return
+    snap = session.snapshot()
+    ex = session.exercise
+    _beep_if_new(snap)
+    with st.container(border=True):
+        st.subheader(":material/fact_check: Camera check", anchor=False)
+        _camera_check(snap)
+    with st.container(border=True):
+        st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}", anchor=False)
+        _counters(snap, ex)
+    if snap.error:
+        st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
+
+
+@st.fragment(run_every=REFRESH_S)
+def _history_panel() -> None:
+    """Under the video: finished sets and the stream's numbers."""
+    session: LiveSession | None = st.session_state.get(SESSION_KEY)
+    if session is None:
+        return
+    snap = session.snapshot()
+    if snap.sets:
+        st.subheader(f":material/done_all: Sets done: {snap.sets_done}", anchor=False)
+        _sets_table(snap.sets)
+    with st.container(key="live_stats"):
+        size = f"{snap.frame_size[0]}x{snap.frame_size[1]}" if snap.frame_size else "-"
+        pct = 100 * snap.frames_with_pose / snap.frames if snap.frames else 0.0
+        st.caption(f"{'Live' if snap.running else 'Camera off'} · {snap.fps:.1f} fps · {snap.callback_ms:.1f} ms per "
+                   f"frame · {size} · frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}")
+
+
+def _camera_check(snap: LiveSnapshot) -> None:
+    check = snap.check
+    if not snap.running:
+        last = snap.sets[-1] if snap.sets else None
+        if last is not None and last.ended == "camera stopped":
+            st.info(f"Camera stopped. Set {last.number} kept: {set_words(last)}. Press START to go on.",
+                    icon=":material/videocam_off:")
+        else:
+            st.info("Waiting for the camera. Press START next to the video.", icon=":material/videocam_off:")
+    elif check.ready:
+        st.success("Whole body in view: counting.", icon=":material/check_circle:")
+    elif check.issue == "hold_still":
+        st.progress(check.progress, text="Body in view: hold still a moment...")
+    else:
+        st.warning(check.message, icon=ISSUE_ICONS.get(check.issue, ":material/warning:"))
+
+
+def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
+    t = ex.targets
+    cols = st.columns(3)
+    if ex.kind == "hold":
+        cols[0].metric("Hold", f"{snap.hold_s or 0.0:.1f} s", help=f"Target {t.hold_s:g} s" if t.hold_s else None)
+        cur = snap.current
+        cols[1].metric("Holds done", cur.holds_done if cur else 0)
+        cols[2].metric("Best hold", f"{cur.best_hold_s if cur else 0.0:.1f} s")
+    elif ex.per_side:
+        goal = f"Target {t.reps_per_side} per side" if t.reps_per_side else None
+        cols[0].metric("Reps · left", snap.reps_left, help=goal)
+        cols[1].metric("Reps · right", snap.reps_right)
+        cols[2].metric("Partial", snap.partial)
+    else:
+        cols[0].metric("Reps", snap.reps_total, help=f"Target {t.reps_total}" if t.reps_total else None)
+        cols[1].metric("Partial", snap.partial)
+        if ex.kind == "reps_hold":
+            cols[2].metric("Hold", f"{snap.hold_s:.1f} s" if snap.hold_s is not None else "-")
+        else:
+            cols[2].metric("Target", t.reps_total or "-")
+    if snap.current is not None and snap.current.target_reached:
+        st.success("Target reached for this set. Rest, then press **Finish set**.", icon=":material/emoji_events:")
+    elif snap.counting and snap.cue:
+        icon = ":material/error:" if snap.cue_severity == "error" else ":material/record_voice_over:"
+        st.markdown(f"{icon} **{snap.cue}**")
+
+
+def set_words(s: SetSummary) -> str:
+    if s.holds_done or (not s.reps_total and s.best_hold_s):
+        return f"{s.holds_done} hold{'s' * (s.holds_done != 1)} done, best {s.best_hold_s:.1f} s"
+    if s.per_side:
+        return f"{s.reps_left} left / {s.reps_right} right reps"
+    return f"{s.reps_total} rep{'s' * (s.reps_total != 1)}"
+
+
+def _sets_table(sets: tuple[SetSummary, ...]) -> None:
+    rows = [{"Set": s.number, "Exercise": s.exercise_name, "Result": set_words(s), "Partial": s.partial,
+             "Faults": s.faults, "Time (s)": s.duration_s, "Target": "✓" if s.target_reached else "–",
+             "Ended": s.ended} for s in reversed(sets)]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+# --- sound --------------------------------------------------------------------------------------
+
+
+def _beep_if_new(snap: LiveSnapshot) -> None:
+    """One short sound per counted rep / completed hold, for users who cannot see the screen."""
+    heard = st.session_state.get(HEARD_KEY)
+    now = (snap.rep_seq, snap.hold_seq)
+    st.session_state[HEARD_KEY] = now
+    if heard is None or st.session_state.get(MUTE_KEY):
+        return  # the first look only records where we are: old events never replay
+    new_reps, new_holds = now[0] - heard[0], now[1] - heard[1]
+    if new_reps <= 0 and new_holds <= 0:
+        return
+    # Inline data URI, not st.audio: a fragment's media files are dropped on its next run, often before the
+    # browser fetched them. A different clip per event (the tail length encodes the counters) makes the
+    # browser build a new element, so each event plays once.
+    wav = base64.b64encode(beep_wav(hold=new_holds > 0, tag=now[0] + 7 * now[1])).decode()
+    with st.container(key="live_beep"):
+        st.html(f'<audio autoplay src="data:audio/wav;base64,{wav}"></audio>')
+
+
+def beep_wav(hold: bool = False, tag: int = 0, rate: int = 8_000) -> bytes:
+    """A tiny WAV: one 880 Hz blip for a rep, a rising two-tone chime for a completed hold."""
+    tones = [(660.0, 0.12), (990.0, 0.22)] if hold else [(880.0, 0.12)]
+    parts = []
+    for freq, dur in tones:
+        n = int(rate * dur)
+        t = np.arange(n) / rate
+        env = np.minimum(1.0, np.minimum(t, dur - t) / 0.01)  # 10 ms fades: no clicks
+        parts.append(0.35 * env * np.sin(2 * math.pi * freq * t))
+    parts.append(np.zeros(int(rate * 0.02) + tag % 97))
+    pcm = (np.concatenate(parts) * 32767).astype("<i2").tobytes()
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm)
+    return buf.getvalue()

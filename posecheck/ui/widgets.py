@@ -1,0 +1,116 @@
+"""Widgets every page shares: the exercise catalog and picker, camera tips, safety notes, error display."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from posecheck.errors import PosecheckError
+from posecheck.exercises import Catalog, Exercise, load_all
+
+log = logging.getLogger(__name__)
+
+VIEW_WORDS = {"side": "side-on", "front": "facing the camera", "oblique": "turned about 45 degrees"}
+GENERAL_SAFETY = ("Ease into every stretch and never bounce.", "Stop if you feel sharp pain.")
+KIND_WORDS = {"reps": "Reps", "hold": "Hold", "reps_hold": "Reps with a hold", "circles": "Circles"}
+
+
+def load_catalog(folder: Path) -> Catalog:
+    """All exercise definitions; a bad file becomes a warning on the page, never an exception."""
+    try:
+        catalog = load_all(folder)
+    except Exception as exc:  # a missing or unreadable folder must not take the page down
+        log.exception("loading exercise definitions from %s failed", folder)
+        return Catalog({}, (f"{folder}: cannot read the exercise definitions ({type(exc).__name__})",))
+    if catalog.errors:
+        with st.expander(f"{len(catalog.errors)} exercise definition(s) could not be loaded and are skipped",
+                         icon=":material/warning:"):
+            st.warning("\n".join(f"- {e}" for e in catalog.errors))
+    return catalog
+
+
+def exercise_picker(catalog: Catalog, key: str) -> Exercise | None:
+    exercises = sorted(catalog.exercises.values(), key=lambda e: e.name.lower())
+    if not exercises:
+        st.error("No exercise definitions could be loaded, so there is nothing to check against.")
+        return None
+    ids = [e.id for e in exercises]
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[0]
+    ex_id = st.selectbox("Exercise", ids, key=key, format_func=lambda i: catalog.exercises[i].name)
+    return catalog.exercises[ex_id]
+
+
+def targets_text(ex: Exercise) -> str:
+    t = ex.targets
+    parts = []
+    if t.reps_per_side:
+        parts.append(f"{t.reps_per_side} reps per side")
+    if t.reps_total:
+        parts.append(f"{t.reps_total} reps")
+    if t.hold_s:
+        parts.append(f"hold {t.hold_s:g}" + (f"-{t.hold_max_s:g}" if t.hold_max_s else "") + " s")
+    if t.sets > 1:
+        parts.append(f"{t.sets} sets")
+    return ", ".join(parts)
+
+
+def camera_tips(ex: Exercise) -> None:
+    """How to film this exercise so the checks can see what they need."""
+    views = " or ".join(VIEW_WORDS.get(v, v) for v in ex.views)
+    st.markdown(f"**{ex.name}** · {KIND_WORDS.get(ex.kind, ex.kind)} · target: {targets_text(ex) or 'none'}")
+    if ex.description:
+        st.caption(ex.description)
+    lines = [f"Camera view: **{views}**."]
+    if not any("whole body" in t.lower() for t in ex.tips):
+        lines.append("Whole body in frame, head to feet, about 2-3 m from the camera.")
+    lines += [*ex.tips, "Good, even light; a plain background helps."]
+    if ex.camera_note:
+        lines.append(ex.camera_note)
+    st.markdown("\n".join(f"- {line}" for line in dict.fromkeys(lines)))
+
+
+def safety_lines(ex: Exercise) -> list[str]:
+    """The exercise's own notes plus the guide's rules where they apply (never bounce in a stretch)."""
+    lines = list(ex.safety)
+    text = " ".join(lines).lower()
+    if ex.kind in ("hold", "reps_hold") and "bounce" not in text:
+        lines.insert(0, "Ease in and never bounce")
+    if "sharp pain" not in text:
+        lines.append("Stop if you feel sharp pain")
+    return lines
+
+
+def safety_notes(ex: Exercise) -> None:
+    st.info("**Safety:** " + " · ".join(safety_lines(ex)), icon=":material/health_and_safety:")
+
+
+def error_message(exc: Exception, what: str) -> str:
+    """The one line a user sees for a failure; our own bugs are logged with their traceback, not shown.
+
+    PosecheckError carries a message written for the user; anything else gets a short note naming the
+    exception type, so a bug report can still say what happened.
+    """
+    if isinstance(exc, PosecheckError):
+        return str(exc)
+    log.error("%s failed", what, exc_info=exc)
+    return (f"Something went wrong while {what} ({type(exc).__name__}). The details are in the server log; "
+            "try another clip or setting.")
+
+
+@contextmanager
+def friendly_errors(what: str) -> Iterator[None]:
+    """Show any failure inside as a message on the page, never a traceback; the page keeps working."""
+    try:
+        yield
+    except Exception as exc:
+        st.error(error_message(exc, what), icon=":material/error:")
+
+
+def fmt_time(t_s: float) -> str:
+    m, s = divmod(max(0.0, t_s), 60)
+    return f"{int(m)}:{s:04.1f}"

@@ -1,0 +1,211 @@
+"""The Live page end to end: `streamlit run app.py`, Debian's headless Chromium with a fake camera playing a
+generated squat clip, START clicked inside the streamlit-webrtc iframe, frames through WebRTC and MediaPipe.
+
+Asserts from the page that frames flowed, a person was found, reps were counted in a sensible range, a beep
+played, and that STOP keeps the set as a summary. Screenshots go to the test's tmp folder and test-output/.
+`run_live_page` is also what bench/bench_live.py uses to measure the frames/s reached in the browser.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
+                 "--use-fake-device-for-media-stream"]
+OUTPUT_DIR = REPO / "test-output"
+RUN_S = 12.0  # seconds of counting after the camera check passes
+CLIP_REPS = 3
+STATS_RE = re.compile(r"([\d.]+) fps · ([\d.]+) ms per frame · (\S+) · frames (\d+) · person found in (\d+)%")
+# Counts `playing` events of <audio> elements: the rep beeps (media events do not bubble; capture them).
+BEEP_COUNTER_JS = """
+window.__beeps = 0;
+document.addEventListener('playing', e => { if (e.target.tagName === 'AUDIO') window.__beeps++; }, true);
+"""
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class LiveRun:
+    fps: float = 0.0  # processed frames per second, as the page shows it at the end
+    callback_ms: float = 0.0
+    frames: int = 0
+    person_pct: int = 0
+    reps: int = 0
+    beeps: int = 0
+    counting_s: float = 0.0  # how long the page counted (after the camera check)
+    check_s: float = 0.0  # START click -> camera check passed
+    fps_samples: list[float] = field(default_factory=list)
+    reps_after_stop: str = ""  # the stopped page's summary line
+    screenshot: Path | None = None
+
+
+# --- the clip the fake camera plays -------------------------------------------------------------
+
+
+def make_fake_camera_clip(folder: Path, reps: int = CLIP_REPS) -> tuple[Path, float]:
+    """A generated side-on squat clip as MJPEG (Chromium loops it) and its seconds per rep."""
+    import av
+
+    from posecheck.sources import open_video
+    from posecheck.synth import generate_clip
+
+    mp4 = Path(generate_clip("squat", folder / "squat.mp4", fps=30, width=640, height=480, reps=reps)
+               or folder / "squat.mp4")
+    out = folder / "squat.mjpeg"
+    duration = 0.0
+    with av.open(str(out), "w", format="mjpeg") as container:
+        stream = container.add_stream("mjpeg", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuvj420p"
+        for frame in open_video(mp4):
+            duration = frame.t_s
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out, (duration + 1 / 30) / reps
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_app(log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port; yields its URL and stops it afterwards."""
+    port = free_port()
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env={**os.environ}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > end:
+                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exercise: str = "Squat") -> LiveRun:
+    """Open the Live page, pick the exercise, click START, count for `run_s` s, STOP; read everything off the page."""
+    from playwright.sync_api import sync_playwright
+
+    run = LiveRun()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page.add_init_script(BEEP_COUNTER_JS)
+            page.goto(url + "live")
+            page.get_by_role("heading", name="Live coaching").wait_for(timeout=60_000)
+            page.get_by_role("combobox", name="Exercise").click()
+            page.get_by_role("option", name=exercise, exact=True).click()
+            page.get_by_text(re.compile(r"^Target:")).wait_for(timeout=10_000)
+            page.get_by_role("heading", name=re.compile("^Set 1")).wait_for(timeout=10_000)
+
+            component = page.frame_locator('iframe[title*="webrtc"]')
+            t_start = time.monotonic()
+            component.get_by_role("button", name="START").click()
+            page.get_by_text("Whole body in view: counting.").wait_for(timeout=60_000)
+            t_count = time.monotonic()
+            run.check_s = t_count - t_start
+            while time.monotonic() - t_count < run_s:
+                time.sleep(0.5)
+                stats = _stats(page)
+                if stats:
+                    run.fps_samples.append(stats[0])
+            run.counting_s = time.monotonic() - t_count
+            run.beeps = int(page.evaluate("window.__beeps"))  # before the reps: a beep follows its count
+            run.reps = int(_metric(page, "Reps"))
+            stats = _stats(page)
+            assert stats is not None, "no frame statistics on the page"
+            run.fps, run.callback_ms, _, run.frames, run.person_pct = stats
+            shots.mkdir(parents=True, exist_ok=True)
+            run.screenshot = shots / "live.png"
+            page.screenshot(path=str(run.screenshot), full_page=True)
+
+            component.get_by_role("button", name="STOP").click()
+            page.get_by_role("heading", name=re.compile(r"Sets done: 1")).wait_for(timeout=20_000)
+            run.reps_after_stop = page.get_by_text(re.compile("^Camera stopped")).inner_text(timeout=10_000)
+            page.screenshot(path=str(shots / "live_stopped.png"), full_page=True)
+            assert page.get_by_test_id("stException").count() == 0
+        finally:
+            browser.close()
+    return run
+
+
+def _stats(page) -> tuple[float, float, str, int, int] | None:  # noqa: ANN001 - playwright's Page
+    box = page.locator(".st-key-live_stats")
+    try:
+        m = STATS_RE.search(box.inner_text(timeout=2_000))
+    except Exception:  # the fragment is being redrawn; the next poll reads it
+        return None
+    return (float(m[1]), float(m[2]), m[3], int(m[4]), int(m[5])) if m else None
+
+
+def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+    return box.get_by_test_id("stMetricValue").inner_text(timeout=5_000).strip()
+
+
+# --- the test -----------------------------------------------------------------------------------
+
+
+def test_live_page_counts_reps_from_a_fake_camera(tmp_path: Path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")
+    clip, rep_period_s = make_fake_camera_clip(tmp_path)
+    with streamlit_app(tmp_path / "streamlit.log") as url:
+        run = run_live_page(url, clip, tmp_path)
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    for name in ("live.png", "live_stopped.png"):
+        shutil.copy(tmp_path / name, OUTPUT_DIR / name)
+    print(f"\nlive page: {run.fps:.1f} fps processed, {run.callback_ms:.1f} ms per frame, {run.frames} frames, "
+          f"person {run.person_pct}%, {run.reps} reps in {run.counting_s:.1f} s of counting "
+          f"(camera check {run.check_s:.1f} s), {run.beeps} beeps; screenshots in {OUTPUT_DIR}")
+
+    assert run.frames >= 5 * run.counting_s  # frames flowed the whole time (>= 5 fps even on a busy machine)
+    assert run.fps > 5
+    assert run.person_pct >= 80
+    expected = run.counting_s / rep_period_s
+    assert max(1, math.floor(0.5 * expected)) <= run.reps <= math.ceil(1.25 * expected) + 1, (run.reps, expected)
+    assert 1 <= run.beeps <= run.reps  # a beep per counted rep (two reps inside one refresh share one)
+    kept = re.search(r"Set 1 kept: (\d+) reps?", run.reps_after_stop)  # STOP kept the count as the set summary
+    assert kept and run.reps <= int(kept[1]) <= run.reps + 2, run.reps_after_stop

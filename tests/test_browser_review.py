@@ -1,0 +1,136 @@
+"""The Review page in a real browser: Debian's headless Chromium drives `streamlit run app.py`.
+
+Picks a sample, analyses it, checks the rep count on the page and that the annotated H.264 clip really
+plays in the browser, and saves a screenshot to test-output/ (and the test's tmp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_app_review import REPO, add_sample, pick_sample, truth_reps
+
+from posecheck.exercises import load_all
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ANALYSIS_TIMEOUT_MS = 240_000
+OUTPUT_DIR = REPO / "test-output"
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, its sample folder holding one real sample clip."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    clip, truth = pick_sample()
+    add_sample(samples, clip)
+    port = free_port()
+    env = {**os.environ, "POSECHECK_SAMPLES_DIR": str(samples)}
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(port, proc, tmp_path / "streamlit.log")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited early:\n{log.read_text()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not start within {timeout_s} s:\n{log.read_text()}")
+
+
+def test_review_page_in_chromium(app_url: str, tmp_path: Path):
+    from playwright.sync_api import expect, sync_playwright
+
+    clip, truth = pick_sample()
+    ex = load_all().exercises[truth["exercise"]]
+    want = truth_reps(truth)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(app_url)
+            page.get_by_role("heading", name="Review a clip").wait_for(timeout=60_000)
+
+            # The sample and its exercise are preselected; check, then analyse.
+            expect(page.get_by_role("combobox", name="Sample clip")).to_have_value(clip.name)
+            expect(page.get_by_role("combobox", name="Exercise")).to_have_value(ex.name)
+            t0 = time.monotonic()
+            page.get_by_role("button", name="Analyse clip").click()
+            page.get_by_role("heading", name=f"Results · {clip.name}").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+            elapsed = time.monotonic() - t0
+
+            if ex.per_side:
+                assert _metric(page, "Reps · left") == str(want["left"])
+                assert _metric(page, "Reps · right") == str(want["right"])
+            else:
+                assert _metric(page, "Reps") == str(want["total"])
+            assert page.get_by_test_id("stException").count() == 0
+
+            # The annotated H.264 clip loads and plays.
+            video = page.locator("video").first
+            video.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "() => { const v = document.querySelector('video'); return v && v.readyState >= 1 && v.duration > 0 }",
+                timeout=30_000)
+            duration = video.evaluate("v => v.duration")
+            assert duration > 0.5
+            video.evaluate("v => { v.muted = true; return v.play() }")
+            page.wait_for_function("() => document.querySelector('video').currentTime > 0.2", timeout=20_000)
+            video.evaluate("v => v.pause()")
+            assert video.evaluate("v => v.error") is None
+
+            page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=30_000)
+            # Streamlit scrolls inside its main section, so grow the viewport to the content for one shot.
+            height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+            page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 6000)})
+            page.wait_for_timeout(800)  # let the charts re-lay out at the new size
+            shot = tmp_path / "review.png"
+            page.screenshot(path=str(shot), full_page=True)
+            OUTPUT_DIR.mkdir(exist_ok=True)
+            shutil.copy(shot, OUTPUT_DIR / "review.png")
+            print(f"analysis in the browser took {elapsed:.1f} s; screenshot {OUTPUT_DIR / 'review.png'}")
+        finally:
+            browser.close()
+
+
+def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
+    box = page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label,
+                                                                                                      exact=True))
+    return box.get_by_test_id("stMetricValue").inner_text().strip()
