@@ -259,13 +259,18 @@ class HistoryStore:
                + (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY f.code ORDER BY COUNT(*) DESC")
         return [(r[0], r[1], r[2]) for r in self._con.execute(sql, args)]
 
-    def asymmetry(self, exercise: str | None = None) -> dict[str, dict[str, float]]:
-        """Per exercise: left/right mean range of motion and rep counts."""
+    def asymmetry(self, exercise: str | None = None, since: date | None = None,
+                  until: date | None = None) -> dict[str, dict[str, float]]:
+        """Per exercise: left/right mean range of motion and rep counts (optionally within dates)."""
+        where, args = _filters("t.started_at", since, until)
+        if exercise:
+            where.append("t.exercise_id = ?")
+            args.append(exercise)
         sql = ("SELECT t.exercise_id, r.side, AVG(r.rom_deg), COUNT(*) FROM reps r JOIN sets t ON t.id = r.set_id"
-               " WHERE r.side IN ('left', 'right')" + (" AND t.exercise_id = ?" if exercise else "")
+               " WHERE r.side IN ('left', 'right')" + "".join(f" AND {w}" for w in where)
                + " GROUP BY t.exercise_id, r.side")
         out: dict[str, dict[str, float]] = {}
-        for ex, side, rom, n in self._con.execute(sql, [exercise] if exercise else []):
+        for ex, side, rom, n in self._con.execute(sql, args):
             out.setdefault(ex, {})[f"{side}_rom_deg"] = round(rom or 0.0, 1)
             out[ex][f"{side}_reps"] = n
         return out

@@ -128,6 +128,9 @@ def load_routines(catalog: Mapping[str, Exercise], folder: str | Path = ROUTINES
         except DefinitionError as exc:
             errors.append(str(exc))
             continue
+        except (TypeError, ValueError, KeyError, IndexError) as exc:  # a wrong type the field checks missed
+            errors.append(f"{path.name}: malformed ({type(exc).__name__}: {exc})")
+            continue
         found[r.id] = r
     return found, errors
 

@@ -1,0 +1,240 @@
+"""The History page: sessions per week against the goal (and the streak), range-of-motion and hold-time trends
+per exercise, left/right asymmetry, the most frequent faults, filters by date and exercise, CSV export and
+deleting a session. It only reads `HistoryStore`; the pages that do exercises write to it (see ui/store.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from posecheck.history import HistoryStore, SessionRow, sessions_per_week, week_streak
+from posecheck.ui import analysis, store, widgets
+
+EXERCISE_KEY = "history_exercise"
+DATES_KEY = "history_dates"
+DELETE_KEY = "history_delete"
+CONFIRM_KEY = "history_confirm"  # the session id waiting for "Yes, delete"
+ALL = "__all__"
+GOAL = (3, 5)  # the guide's sessions per week
+WEEKS = 12
+ASYM_WARN = 0.10  # a left/right range-of-motion difference above 10% is worth a look
+KIND_WORDS = {"live": "Live", "routine": "Routine", "review": "Clip review"}
+
+
+def render() -> None:
+    st.title("History")
+    st.caption("Every live set, guided routine and saved clip review, stored on this machine. Weekly goal: "
+               f"{GOAL[0]}-{GOAL[1]} sessions.")
+    db, problem = store.open_store()
+    if db is None:
+        st.error(problem, icon=":material/error:")
+        return
+    with widgets.friendly_errors("reading your history"):
+        _page(db)
+
+
+def _page(db: HistoryStore) -> None:
+    everything = db.sessions()
+    if not everything:
+        st.info("No sessions yet. Do a set on the **Live coaching** or **Guided routine** page, or save a clip "
+                "review, and it shows up here.", icon=":material/history:")
+        st.caption(f"History file: `{db.path}`")
+        return
+    names = {e.id: e.name for e in widgets.load_catalog(analysis.exercises_dir()).exercises.values()}
+    since, until, exercise = _filters(db, everything, names)
+    ex = None if exercise == ALL else exercise
+
+    _weekly(everything)
+    sessions = db.sessions(since, until, ex)
+    sets = db.sets(since, until, ex)
+    st.divider()
+    if not sets:
+        st.info("No sets match these filters.", icon=":material/filter_alt_off:")
+    else:
+        _trends(sets, names)
+        left, right = st.columns(2, gap="large")
+        with left:
+            _asymmetry(db.asymmetry(ex, since, until), names)
+        with right:
+            _faults(db.fault_counts(since, until, ex))
+    st.divider()
+    _sessions(db, sessions)
+    st.download_button("Export CSV", db.export_csv(since, until, ex), file_name="posecheck-history.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore",
+                       help="One row per set in the filtered range: reps, partial reps, hold, range of motion, faults")
+    st.caption(f"History file: `{db.path}`")
+
+
+def _filters(db: HistoryStore, everything: list[SessionRow], names: dict[str, str]
+             ) -> tuple[date | None, date | None, str]:
+    first = min(s.started_at for s in everything).astimezone().date()
+    today = date.today()
+    c1, c2 = st.columns(2)
+    dates = c1.date_input("Dates", value=(first, max(today, first)), key=DATES_KEY, format="YYYY-MM-DD")
+    ids = sorted({s.exercise_id for s in db.sets()}, key=lambda i: names.get(i, i).lower())
+    exercise = c2.selectbox("Exercise", [ALL, *ids], key=EXERCISE_KEY,
+                            format_func=lambda i: "All exercises" if i == ALL else names.get(i, i))
+    since, until = date_range(dates)
+    return since, until, exercise or ALL
+
+
+def date_range(value: object) -> tuple[date | None, date | None]:
+    """st.date_input gives a date, or a tuple of one or two while a range is being picked."""
+    if isinstance(value, date):
+        return value, value
+    if isinstance(value, tuple | list):
+        picked = [d for d in value if isinstance(d, date)]
+        if len(picked) == 2:
+            return min(picked), max(picked)
+        if len(picked) == 1:
+            return picked[0], None
+    return None, None
+
+
+# --- sections -----------------------------------------------------------------------------------------
+
+
+def _weekly(everything: list[SessionRow]) -> None:
+    days = [s.started_at.astimezone().date() for s in everything]
+    today = date.today()
+    weeks = sessions_per_week(days, WEEKS, today)
+    this_week = weeks[-1][1]
+    streak = week_streak(days, GOAL[0], today)
+    st.subheader(":material/calendar_month: Sessions per week", anchor=False)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("This week", f"{this_week} of {GOAL[0]}-{GOAL[1]}", border=True,
+              help="Days with at least one session this week (Monday to Sunday)")
+    c2.metric("Week streak", f"{streak} week{'s' * (streak != 1)}", border=True,
+              help=f"Weeks in a row with at least {GOAL[0]} sessions")
+    c3.metric("Sessions in total", len(everything), border=True)
+    if this_week >= GOAL[0]:
+        st.success("Weekly goal met. Rest days help too.", icon=":material/emoji_events:")
+    else:
+        st.caption(f"{GOAL[0] - this_week} more session(s) this week reach the goal.")
+    df = pd.DataFrame({"Week": [w.isoformat() for w, _ in weeks], "Sessions": [n for _, n in weeks]})
+    bars = alt.Chart(df).mark_bar(color="#4c78a8").encode(
+        x=alt.X("Week:O", title="Week starting", axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("Sessions:Q", title="Sessions", scale=alt.Scale(domain=[0, max(GOAL[1] + 1, int(df.Sessions.max()))])),
+        tooltip=["Week", "Sessions"])
+    goal = pd.DataFrame({"y": list(GOAL), "Goal": [f"{GOAL[0]} a week", f"{GOAL[1]} a week"]})
+    rules = alt.Chart(goal).mark_rule(strokeDash=[6, 4], color="#2ca02c").encode(y="y:Q", tooltip=["Goal"])
+    st.altair_chart((bars + rules).properties(height=220), width="stretch")
+
+
+def trend_frame(sets: list, names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"When": s.started_at.astimezone().replace(tzinfo=None), "Exercise": names.get(
+        s.exercise_id, s.exercise_id), "Side": s.side, "Range of motion (deg)": s.mean_rom_deg, "Hold (s)": s.hold_s,
+        "Reps": s.reps} for s in sets])
+
+
+def _trends(sets: list, names: dict[str, str]) -> None:
+    st.subheader(":material/trending_up: Trends per exercise", anchor=False)
+    df = trend_frame(sets, names)
+    c1, c2 = st.columns(2, gap="large")
+    rom = df.dropna(subset=["Range of motion (deg)"])
+    with c1:
+        st.markdown("**Range of motion** (mean per set)")
+        if rom.empty:
+            st.caption("No reps with a measured range of motion yet.")
+        else:
+            st.altair_chart(_line(rom, "Range of motion (deg)"), width="stretch")
+    holds = df[df["Hold (s)"] > 0]
+    with c2:
+        st.markdown("**Hold time** (per set)")
+        if holds.empty:
+            st.caption("No timed holds yet.")
+        else:
+            st.altair_chart(_line(holds, "Hold (s)"), width="stretch")
+
+
+def _line(df: pd.DataFrame, field: str) -> alt.Chart:
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("When:T", title=None), y=alt.Y(f"{field}:Q"), color=alt.Color("Exercise:N", legend=alt.Legend(
+            orient="bottom", columns=2)), tooltip=["When:T", "Exercise", "Side", f"{field}:Q", "Reps"]
+    ).properties(height=240)
+
+
+def asymmetry_rows(asym: dict[str, dict[str, float]], names: dict[str, str]) -> list[dict[str, object]]:
+    rows = []
+    for ex, d in sorted(asym.items()):
+        left, right = d.get("left_rom_deg"), d.get("right_rom_deg")
+        diff = None
+        if left and right:
+            diff = round(100 * abs(left - right) / max(left, right), 1)
+        rows.append({"Exercise": names.get(ex, ex), "Left ROM (deg)": left, "Right ROM (deg)": right,
+                     "Difference (%)": diff, "Left reps": int(d.get("left_reps", 0)),
+                     "Right reps": int(d.get("right_reps", 0))})
+    return rows
+
+
+def _asymmetry(asym: dict[str, dict[str, float]], names: dict[str, str]) -> None:
+    st.subheader(":material/compare_arrows: Left / right", anchor=False)
+    rows = asymmetry_rows(asym, names)
+    if not rows:
+        st.caption("No one-sided reps yet (single-leg exercises show up here).")
+        return
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={"Difference (%)": st.column_config.NumberColumn(format="%.1f")})
+    for r in rows:
+        diff = r["Difference (%)"]
+        if isinstance(diff, float) and diff > 100 * ASYM_WARN:
+            weaker = "left" if (r["Left ROM (deg)"] or 0) < (r["Right ROM (deg)"] or 0) else "right"
+            st.warning(f"{r['Exercise']}: the {weaker} side moves {diff:.0f}% less. Give it a little extra time, "
+                       "gently.", icon=":material/compare_arrows:")
+
+
+def _faults(counts: list[tuple[str, str, int]]) -> None:
+    st.subheader(":material/report: Most frequent faults", anchor=False)
+    if not counts:
+        st.success("No form faults recorded in this range.", icon=":material/check_circle:")
+        return
+    top = pd.DataFrame([{"Fault": msg, "Code": code, "Times": n} for code, msg, n in counts[:8]])
+    chart = alt.Chart(top).mark_bar(color="#c62828").encode(
+        x=alt.X("Times:Q", title="Times"), y=alt.Y("Fault:N", sort="-x", title=None,
+                                                   axis=alt.Axis(labelLimit=260)),
+        tooltip=["Fault", "Code", "Times"]).properties(height=max(80, 32 * len(top)))
+    st.altair_chart(chart, width="stretch")
+
+
+def session_label(s: SessionRow) -> str:
+    what = KIND_WORDS.get(s.kind, s.kind)
+    extra = s.routine_id or s.source or ""
+    when = s.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    return f"#{s.id} · {when} · {what}" + (f" · {extra}" if extra else "") + f" · {s.sets} sets, {s.reps} reps"
+
+
+def _sessions(db: HistoryStore, sessions: list[SessionRow]) -> None:
+    st.subheader(":material/list: Sessions", anchor=False)
+    if not sessions:
+        st.caption("No sessions in this range.")
+        return
+    st.dataframe([{"#": s.id, "Started": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                   "Kind": KIND_WORDS.get(s.kind, s.kind), "Routine / clip": s.routine_id or s.source or "",
+                   "Sets": s.sets, "Reps": s.reps} for s in sessions], hide_index=True, width="stretch")
+    by_id = {s.id: s for s in sessions}
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    sid = c1.selectbox("Session to delete", list(by_id), key=DELETE_KEY, format_func=lambda i: session_label(by_id[i]))
+    if c2.button("Delete session", icon=":material/delete:", key="history_delete_btn", width="stretch"):
+        st.session_state[CONFIRM_KEY] = sid
+    pending = st.session_state.get(CONFIRM_KEY)
+    if pending is None:
+        return
+    if pending not in by_id:
+        st.session_state[CONFIRM_KEY] = None
+        return
+    st.warning(f"Delete session {session_label(by_id[pending])}? Its sets, reps, holds and faults are removed for "
+               "good.", icon=":material/warning:")
+    y, n, _ = st.columns([1, 1, 3])
+    if y.button("Yes, delete", type="primary", key="history_confirm_yes", width="stretch"):
+        db.delete_session(pending)
+        st.session_state[CONFIRM_KEY] = None
+        st.toast(f"Session {pending} deleted", icon=":material/delete:")
+        st.rerun()
+    if n.button("Cancel", key="history_confirm_no", width="stretch"):
+        st.session_state[CONFIRM_KEY] = None
+        st.rerun()
+

@@ -1,0 +1,293 @@
+"""The Routine page: leads a routine live. Camera -> `RecordingSession`; a fragment re-runs every half
+second, ticks the pure `RoutineController` (set done -> file -> save -> rest -> next) and draws where the
+user is: the set with its counters, the rest countdown with what comes next, or the summary at the end.
+
+Everything lives in st.session_state (session, controller, history session id), so reruns keep the place;
+tests feed the session in st.session_state with frames and rerun, exactly as the camera thread would.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from posecheck.exercises import Exercise
+from posecheck.routine_live import Filed, RecordingSession, RoutineController, plan_side
+from posecheck.routines import Routine, RoutineRunner, SetPlan, expand, load_routines
+from posecheck.ui import analysis, store, webcam, widgets
+
+ROUTINE_KEY = "routine_choice"
+OPTIONAL_KEY = "routine_optional"
+SESSION_KEY = "routine_session"  # the RecordingSession the camera feeds
+CONTROLLER_KEY = "routine_controller"
+META_KEY = "routine_meta"  # (routine id, routine name, safety lines)
+HISTORY_KEY = "routine_history_id"  # history session the routine's sets go into
+SAVED_KEY = "routine_saved"  # how many of controller.filed were handled
+PROBLEM_KEY = "routine_save_problem"
+STREAM_KEY = "routine_stream"
+DEFAULT_ROUTINE = "psoas_guide"
+REFRESH_S = 0.5
+PRO_NOTE = "If you have an injury, or pain that does not settle, see a physiotherapist or doctor before you start."
+
+
+def render() -> None:
+    st.title("Guided routine")
+    catalog = widgets.load_catalog(analysis.exercises_dir())
+    routines = _load(analysis.exercises_dir() / "routines", catalog.exercises)
+    ctrl: RoutineController | None = st.session_state.get(CONTROLLER_KEY)
+    if ctrl is None:
+        if routines:
+            _setup(routines, catalog.exercises)
+        return
+    if ctrl.finished:
+        _summary(ctrl)
+        return
+    video_col, panel_col = st.columns([3, 2], gap="large")
+    with video_col:
+        playing = False
+        with widgets.friendly_errors("starting the camera"):
+            playing = webcam.streamer(STREAM_KEY, ctrl.session)
+        if not playing:
+            st.caption(":material/info: Press **START** and allow the camera, then step back until your whole body "
+                       "is in the picture. The routine moves on by itself when a set is done.")
+        _safety_footer()
+    with panel_col:
+        _panel()
+
+
+def _load(folder: Path, exercises: dict[str, Exercise]) -> dict[str, Routine]:
+    try:
+        routines, errors = load_routines(exercises, folder)
+    except Exception as exc:  # an unreadable folder: a message, not a traceback
+        routines, errors = {}, [widgets.error_message(exc, "reading the routine files")]
+    if errors:
+        with st.expander(f"{len(errors)} routine file(s) could not be loaded and are skipped",
+                         icon=":material/warning:"):
+            st.warning("\n".join(f"- {e}" for e in errors))
+    if not routines:
+        st.error(f"No routine could be loaded from `{folder}`. A routine is a TOML file there; see "
+                 "psoas_guide.toml for the format.", icon=":material/error:")
+    return routines
+
+
+# --- before the start ---------------------------------------------------------------------------------
+
+
+def _setup(routines: dict[str, Routine], exercises: dict[str, Exercise]) -> None:
+    st.caption("Follow a routine with your camera: posecheck shows what is next, counts and times each set, says "
+               "when to switch sides, rests you between sets and keeps a record in your history.")
+    ids = sorted(routines, key=lambda i: (i != DEFAULT_ROUTINE, routines[i].name.lower()))
+    if st.session_state.get(ROUTINE_KEY) not in ids:
+        st.session_state[ROUTINE_KEY] = ids[0]
+    left, right = st.columns([3, 2], gap="large")
+    with left, st.container(border=True):
+        rid = st.selectbox("Routine", ids, key=ROUTINE_KEY, format_func=lambda i: routines[i].name)
+        routine = routines[rid]
+        optional = st.toggle("Include optional moves", key=OPTIONAL_KEY,
+                             help="Add the routine's optional exercises (marked optional in its file)")
+        if routine.description:
+            st.markdown(routine.description)
+        lo, hi = routine.sessions_per_week
+        st.caption(f"Goal: {lo}-{hi} sessions a week. Your own routines: add a TOML file to "
+                   f"`{analysis.exercises_dir() / 'routines'}`.")
+        plans = expand(routine, exercises, optional)
+        st.dataframe([_plan_row(i, p) for i, p in enumerate(plans, 1)], hide_index=True, width="stretch")
+        # A callback: the controller exists before the next run draws, so the page switches in one go.
+        st.button("Start routine", type="primary", icon=":material/play_arrow:", disabled=not plans,
+                  width="stretch", on_click=begin, args=(routine, plans))
+    with right:
+        _safety_box(routine)
+
+
+def _plan_row(i: int, p: SetPlan) -> dict[str, object]:
+    return {"#": i, "Exercise": p.exercise.name, "Side": p.side, "Set": f"{p.set_no} of {p.sets}",
+            "Target": target_words(p), "Rest (s)": int(p.rest_s), "Optional": "yes" if p.optional else ""}
+
+
+def _safety_box(routine: Routine) -> None:
+    with st.container(border=True):
+        st.subheader(":material/health_and_safety: Before you start", anchor=False)
+        if routine.warmup:
+            st.info(routine.warmup, icon=":material/directions_walk:")
+        lines = list(routine.safety) or ["Ease into every position", "Never bounce in a stretch",
+                                         "Stop at once if you feel sharp pain"]
+        if not any("professional" in s.lower() or "doctor" in s.lower() for s in lines):
+            lines.append(PRO_NOTE)
+        st.warning("\n".join(f"- {s}" for s in lines), icon=":material/health_and_safety:")
+
+
+def begin(routine: Routine, plans: list[SetPlan]) -> RoutineController:
+    """Start leading `plans`: reuse this browser session's camera engine, start a fresh controller."""
+    session: RecordingSession | None = st.session_state.get(SESSION_KEY)
+    if session is None:
+        session = RecordingSession(plans[0].exercise, plan_side(plans[0]))
+        st.session_state[SESSION_KEY] = session
+    ctrl = RoutineController(RoutineRunner(list(plans)), session)
+    st.session_state[CONTROLLER_KEY] = ctrl
+    st.session_state[META_KEY] = (routine.id, routine.name, tuple(routine.safety))
+    st.session_state[HISTORY_KEY] = None
+    st.session_state[SAVED_KEY] = 0
+    st.session_state[PROBLEM_KEY] = None
+    return ctrl
+
+
+# --- while it runs (a fragment: re-runs on its own and only reads snapshots) --------------------------
+
+
+@st.fragment(run_every=REFRESH_S)
+def _panel() -> None:
+    ctrl: RoutineController | None = st.session_state.get(CONTROLLER_KEY)
+    if ctrl is None:
+        return
+    now = time.monotonic()
+    ctrl.tick(now)
+    save_filed(ctrl)
+    if ctrl.finished:
+        st.rerun()  # the whole page switches to the summary
+    run = ctrl.runner
+    st.caption(f"{st.session_state.get(META_KEY, ('', 'Routine'))[1]} · set {min(run.index + 1, len(run.plans))} "
+               f"of {len(run.plans)}")
+    if run.resting(now):
+        _rest(ctrl, now)
+    else:
+        _current(ctrl)
+    if problem := st.session_state.get(PROBLEM_KEY):
+        st.error(problem, icon=":material/error:")
+    _buttons(ctrl, now)
+
+
+def _current(ctrl: RoutineController) -> None:
+    plan = ctrl.runner.current
+    assert plan is not None
+    snap = ctrl.session.snapshot()
+    prog = ctrl.session.progress()
+    if ctrl.message:
+        st.info(ctrl.message, icon=":material/swap_horiz:")
+    with st.container(border=True):
+        st.subheader(f":material/fitness_center: {plan.title}", anchor=False)
+        st.markdown(f"**Target:** {target_words(plan)}" + (f" · {plan.note}" if plan.note else ""))
+        webcam.camera_check(snap)
+        cols = st.columns(3)
+        if plan.exercise.kind == "hold":
+            cols[0].metric("Hold", f"{snap.hold_s or 0.0:.1f} s")
+            cols[1].metric("Best hold", f"{prog.hold_s:.1f} s")
+            cols[2].metric("Target", f"{plan.hold_s or 0:g} s")
+            frac = prog.hold_s / plan.hold_s if plan.hold_s else 0.0
+        else:
+            cols[0].metric("Reps", f"{prog.reps} / {plan.reps or 0}")
+            cols[1].metric("Partial", snap.partial)
+            if plan.exercise.kind == "reps_hold":
+                cols[2].metric("Hold", f"{snap.hold_s:.1f} s" if snap.hold_s is not None else "-")
+            else:
+                cols[2].metric("Side", plan.side)
+            frac = prog.reps / plan.reps if plan.reps else 0.0
+        st.progress(min(1.0, frac), text="Set progress")
+        if snap.counting and snap.cue:
+            icon = ":material/error:" if snap.cue_severity == "error" else ":material/record_voice_over:"
+            st.markdown(f"{icon} **{snap.cue}**")
+        if snap.error:
+            st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
+    st.caption(":material/health_and_safety: " + " · ".join(widgets.safety_lines(plan.exercise)))
+    with st.expander("Camera setup for this exercise", icon=":material/videocam:"):
+        widgets.camera_tips(plan.exercise)
+
+
+def _rest(ctrl: RoutineController, now: float) -> None:
+    run = ctrl.runner
+    nxt = run.current
+    left = run.rest_left(now)
+    with st.container(border=True):
+        st.subheader(f":material/self_improvement: Rest · {left:.0f} s", anchor=False)
+        st.markdown(f"**{ctrl.message}**")
+        last = run.results[-1].plan.rest_s if run.results else 1.0
+        st.progress(min(1.0, max(0.0, 1 - left / last)) if last else 1.0, text="Rest")
+        if nxt is not None:
+            st.markdown(f"**Up next:** {nxt.title} · {target_words(nxt)}" + (f" · {nxt.note}" if nxt.note else ""))
+            widgets.camera_tips(nxt.exercise)
+            st.caption(":material/health_and_safety: " + " · ".join(widgets.safety_lines(nxt.exercise)))
+
+
+def _buttons(ctrl: RoutineController, now: float) -> None:
+    """Callbacks, not `if st.button(...)`: they run before the next draw, so the panel shows the new state."""
+    run = ctrl.runner
+    c1, c2, c3 = st.columns(3)
+    if run.resting(now):
+        c1.button("Start now", key="routine_start_now", icon=":material/fast_forward:", width="stretch",
+                  help="End the rest and start the next set", on_click=ctrl.end_rest)
+    c2.button("Skip set", key="routine_skip", icon=":material/skip_next:", width="stretch",
+              help="Skip this set (or, in a rest, the next one); nothing is saved for it",
+              on_click=lambda: ctrl.skip(time.monotonic()))
+    c3.button("Repeat last set", key="routine_repeat", icon=":material/replay:", width="stretch",
+              disabled=not run.results, help="Do the set you just finished again", on_click=ctrl.repeat)
+    st.button("End routine now", key="routine_end", icon=":material/stop_circle:",
+              help="Stop here; what you did is kept and summed up", on_click=ctrl.end_now)
+
+
+def _safety_footer() -> None:
+    safety = st.session_state.get(META_KEY, ("", "", ()))[2]
+    lines = list(safety) or ["Ease in and never bounce", "Stop at once if you feel sharp pain"]
+    st.caption(":material/health_and_safety: **Safety:** " + " · ".join(lines))
+
+
+# --- saving and the summary ------------------------------------------------------------------------
+
+
+def save_filed(ctrl: RoutineController) -> None:
+    """Save each newly filed set to this routine's history session (one transaction per set)."""
+    done = st.session_state.get(SAVED_KEY, 0)
+    meta = st.session_state.get(META_KEY, (None, "", ()))
+    for filed in ctrl.filed[done:]:
+        _save_one(filed, meta[0])
+        done += 1
+    st.session_state[SAVED_KEY] = done
+
+
+def _save_one(filed: Filed, routine_id: str | None) -> None:
+    if filed.summary is None:
+        return
+    sid, problem = store.save_live_set(filed.summary, filed.detail, st.session_state.get(HISTORY_KEY),
+                                       kind="routine", routine_id=routine_id, side=filed.plan.side)
+    if sid is not None:
+        st.session_state[HISTORY_KEY] = sid
+    st.session_state[PROBLEM_KEY] = problem
+
+
+def _summary(ctrl: RoutineController) -> None:
+    name = st.session_state.get(META_KEY, ("", "Routine"))[1]
+    st.subheader(f":material/emoji_events: {name}: summary", anchor=False)
+    results = ctrl.runner.summary()
+    done = [r for r in results if not r.skipped]
+    cols = st.columns(4)
+    cols[0].metric("Sets done", len(done), border=True)
+    cols[1].metric("Skipped", len(results) - len(done), border=True)
+    cols[2].metric("Reps", sum(r.reps for r in done), border=True)
+    cols[3].metric("Time in holds", f"{sum(r.hold_s for r in done):.0f} s", border=True)
+    st.dataframe([{"#": i, "Exercise": r.plan.exercise.name, "Side": r.plan.side,
+                   "Set": f"{r.plan.set_no} of {r.plan.sets}", "Reps": r.reps, "Partial": r.partial_reps,
+                   "Best hold (s)": round(r.hold_s, 1), "Result": "skipped" if r.skipped else "done"}
+                  for i, r in enumerate(results, 1)], hide_index=True, width="stretch")
+    sid = st.session_state.get(HISTORY_KEY)
+    if problem := st.session_state.get(PROBLEM_KEY):
+        st.error(problem, icon=":material/error:")
+    elif sid is not None:
+        st.success(f"Saved to your history (session {sid}). See the History page for your trends.",
+                   icon=":material/check_circle:")
+    else:
+        st.info("Nothing was counted, so nothing was saved to history.", icon=":material/info:")
+    st.caption("Well done. Stretch gently if anything feels tight, and stop if you feel sharp pain.")
+    st.button("Back to routines", icon=":material/arrow_back:", key="routine_again", on_click=_leave)
+
+
+def _leave() -> None:
+    st.session_state[CONTROLLER_KEY] = None
+
+
+def target_words(p: SetPlan) -> str:
+    side = "" if p.side == "both" else f" ({p.side})"
+    if p.exercise.kind == "hold":
+        return f"hold {p.hold_s:g} s{side}"
+    per = " per side" if p.exercise.per_side and p.side == "both" else ""
+    hold = f", hold {p.hold_s:g} s each" if p.exercise.kind == "reps_hold" and p.hold_s else ""
+    return f"{p.reps} reps{per}{hold}{side}"

@@ -1,0 +1,165 @@
+"""History wiring for the pages: one HistoryStore per browser session, and converters from what the
+Live/Routine pages (SetSummary + SetDetail) and the Review page (Report) produce into `history.SetRecord`.
+
+The converters are pure; the `save_*` functions open the store lazily and turn any failure (unwritable
+folder, a file from a newer posecheck) into a message, so saving never breaks a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+
+from posecheck.engine import RepRecord
+from posecheck.history import HistoryStore, SetRecord, default_db_path, set_record
+from posecheck.live import SetSummary
+from posecheck.report import Report
+from posecheck.routine_live import RecordingSession, SetDetail
+
+log = logging.getLogger(__name__)
+
+STORE_KEY = "history_store"  # (path, HistoryStore) for this browser session
+LIVE_SESSION_KEY = "history_live_session"  # history session id the Live page's sets go into
+LIVE_SAVED_KEY = "history_live_saved"  # SetSummary objects already saved (identity)
+REVIEW_SAVED_KEY = "history_review_saved"  # review keys already saved -> history session id
+
+
+# --- opening ----------------------------------------------------------------------------------------
+
+
+def open_store() -> tuple[HistoryStore | None, str | None]:
+    """(store, None) or (None, a message for the page). Reopened when POSECHECK_DB changes (tests)."""
+    path = default_db_path()
+    cached = st.session_state.get(STORE_KEY)
+    if cached is not None and cached[0] == path:
+        return cached[1], None
+    try:
+        store = HistoryStore(path)
+    except Exception as exc:  # unwritable folder, not a database, newer schema: say so, keep the page alive
+        log.warning("cannot open the history file %s: %s", path, exc)
+        return None, (f"The history file `{path}` cannot be opened ({type(exc).__name__}: {exc}). "
+                      "Set POSECHECK_DB to a writable file path to keep a history.")
+    st.session_state[STORE_KEY] = (path, store)
+    return store, None
+
+
+# --- converters (pure) ------------------------------------------------------------------------------
+
+
+def placeholder_reps(summary: SetSummary) -> list[RepRecord]:
+    """Rep rows when only counts are known (no tracker records): range of motion unknown (stored as NULL)."""
+    nan = math.nan
+    sides = (["left"] * summary.reps_left + ["right"] * summary.reps_right) if summary.per_side else \
+        ["both"] * summary.reps_total
+    return [RepRecord(s, nan, nan, nan, nan, nan, 0.0, True, True, ()) for s in sides]
+
+
+def live_record(summary: SetSummary, detail: SetDetail | None, ended_at: datetime,
+                side: str | None = None) -> SetRecord:
+    """A filed live set as a history record; `side` overrides the side found from the reps (routine plans)."""
+    started_at = ended_at - timedelta(seconds=summary.duration_s)
+    if detail is not None:
+        rec = set_record(summary.exercise_id, started_at, ended_at, detail.reps, detail.partials, detail.holds,
+                         detail.faults)
+    else:
+        rec = set_record(summary.exercise_id, started_at, ended_at, placeholder_reps(summary), [], [], [])
+        rec = SetRecord(rec.exercise_id, rec.side, started_at, ended_at, rec.reps, summary.partial)
+    if side and side != "both":
+        rec = SetRecord(rec.exercise_id, side, rec.started_at, rec.ended_at, rec.reps, rec.partial_reps, rec.holds,
+                        rec.faults)
+    return rec
+
+
+def review_record(report: Report, ended_at: datetime) -> SetRecord:
+    """A reviewed clip as one set (its times are the clip's, anchored at the moment it is saved)."""
+    started_at = ended_at - timedelta(seconds=report.duration_s)
+    return set_record(report.exercise.id, started_at, ended_at, report.reps, report.partials, report.holds,
+                      report.faults)
+
+
+# --- saving ---------------------------------------------------------------------------------------
+
+
+def save_live_set(summary: SetSummary, detail: SetDetail | None = None, session_id: int | None = None,
+                  kind: str = "live", routine_id: str | None = None,
+                  side: str | None = None) -> tuple[int | None, str | None]:
+    """Save one filed set (one transaction) into `session_id`, or a new session of `kind`.
+
+    Returns (history session id, None) or (None, message).
+    """
+    store, problem = open_store()
+    if store is None:
+        return None, problem
+    try:
+        now = datetime.now(UTC)
+        if session_id is None:
+            session_id = store.start_session(kind, routine_id=routine_id,
+                                             started_at=now - timedelta(seconds=summary.duration_s))
+        store.save_set(session_id, live_record(summary, detail, now, side))
+        store.end_session(session_id, now)
+    except Exception as exc:
+        log.exception("saving a set to history failed")
+        return None, f"The set could not be saved to history ({type(exc).__name__}: {exc})."
+    return session_id, None
+
+
+def save_new_live_sets(session: object, sets: Sequence[SetSummary]) -> str | None:
+    """Live page: save every filed set not saved yet, into one history session per browser session.
+
+    Returns a problem message to show, or None.
+    """
+    saved: list[SetSummary] = st.session_state.setdefault(LIVE_SAVED_KEY, [])
+    problem = None
+    for summary in sets:
+        if any(summary is s for s in saved):
+            continue
+        detail = session.detail(summary) if isinstance(session, RecordingSession) else None
+        sid, problem = save_live_set(summary, detail, st.session_state.get(LIVE_SESSION_KEY))
+        saved.append(summary)  # a failure is reported once, not retried every half second
+        if sid is not None:
+            st.session_state[LIVE_SESSION_KEY] = sid
+    return problem
+
+
+def new_live_session(exercise: object, side: object) -> RecordingSession:
+    """The Live page's engine: a LiveSession that also keeps per-rep records for history."""
+    return RecordingSession(exercise, side)  # type: ignore[arg-type]
+
+
+def save_review(report: Report, clip_name: str) -> tuple[int | None, str | None]:
+    """Save a reviewed clip as a "review" session with one set. (session id, None) or (None, message)."""
+    store, problem = open_store()
+    if store is None:
+        return None, problem
+    try:
+        now = datetime.now(UTC)
+        sid = store.start_session("review", source=clip_name, started_at=now - timedelta(seconds=report.duration_s))
+        store.save_set(sid, review_record(report, now))
+        store.end_session(sid, now)
+    except Exception as exc:
+        log.exception("saving a review to history failed")
+        return None, f"The review could not be saved to history ({type(exc).__name__}: {exc})."
+    return sid, None
+
+
+def save_review_button(report: Report, clip_name: str, key: object) -> None:
+    """The Review page's "Save to history" button; a clip/exercise/side result is saved once per session."""
+    saved: dict[str, int] = st.session_state.setdefault(REVIEW_SAVED_KEY, {})
+    ident = repr(key)
+    if ident in saved:
+        st.caption(":material/check: Saved to history.")
+        return
+    widget_key = f"save_review_{hashlib.sha1(ident.encode()).hexdigest()[:12]}"
+    if st.button("Save to history", icon=":material/bookmark_add:", key=widget_key,
+                 help="Keep this result (reps, range of motion, holds, faults) on the History page"):
+        sid, problem = save_review(report, clip_name)
+        if sid is None:
+            st.error(problem, icon=":material/error:")
+        else:
+            saved[ident] = sid
+            st.success("Saved to history.", icon=":material/check_circle:")

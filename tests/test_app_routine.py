@@ -1,0 +1,173 @@
+"""The Routine page through AppTest, driven by a synthetic frame stream and real MediaPipe.
+
+AppTest has no browser camera, so the test does what the WebRTC worker does: it feeds the page's
+`RecordingSession` (kept in st.session_state) with the frames of a generated squat clip, then reruns the
+page. The routine is the user's own file in a temp exercises folder; history goes to a temp SQLite file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from posecheck.exercises import EXERCISES_DIR
+from posecheck.routine_live import RecordingSession
+from posecheck.sources import Frame, open_video
+
+REPS_PER_SET = 2
+CLIP_REPS = 3  # more than the set needs: the page must file the set when its target is reached, not at the end
+STEP = 2  # every 2nd frame (15 fps), like a loaded camera worker
+CHUNK = 10  # frames between page reruns (the page refreshes every 0.5 s)
+ROUTINE = f"""
+id = "quick_test"
+name = "Quick test routine"
+safety = ["Never bounce in a stretch", "Stop at once if you feel sharp pain"]
+
+[[steps]]
+exercise = "squat"
+sets = 2
+reps = {REPS_PER_SET}
+rest_s = 60
+
+[[steps]]
+exercise = "glute_bridge"
+sets = 1
+reps = 1
+rest_s = 10
+"""
+
+
+def routine_app() -> None:
+    from posecheck.ui import routine
+
+    routine.render()
+
+
+@pytest.fixture(scope="module")
+def squat_frames(tmp_path_factory: pytest.TempPathFactory) -> list[Frame]:
+    from posecheck.synth import generate_clip
+
+    out = tmp_path_factory.mktemp("routine") / "squat.mp4"
+    clip = Path(generate_clip("squat", out, fps=30, width=480, height=360, reps=CLIP_REPS) or out)
+    return list(open_video(clip))[::STEP]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the exercise definitions with the test routine added, and a temp history file."""
+    ex_dir = tmp_path / "exercises"
+    shutil.copytree(EXERCISES_DIR, ex_dir)
+    (ex_dir / "routines" / "quick_test.toml").write_text(ROUTINE)
+    (ex_dir / "routines" / "broken.toml").write_text("id = 'broken'\nname = 3\n[[steps]]\n")  # must not break it
+    monkeypatch.setenv("POSECHECK_EXERCISES_DIR", str(ex_dir))
+    db = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("POSECHECK_DB", str(db))
+    # No browser camera in AppTest: the streamer is replaced; frames come from the test instead.
+    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda key, session: False)
+    return db
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error", "subheader")
+             for e in at.get(kind) if isinstance(getattr(e, "value", None), str)]
+    parts += [f"{m.label}={m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+def button(at: AppTest, label: str):  # noqa: ANN201 - AppTest's Button
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r} in {[b.label for b in at.button]}"
+    return found[0]
+
+
+def feed_until_rest(at: AppTest, frames: list[Frame], origin: float) -> list[str]:
+    """Feed chunks of frames, rerunning the page after each; stop when the page shows the rest."""
+    session: RecordingSession = at.session_state["routine_session"]
+    seen = []
+    for i in range(0, len(frames), CHUNK):
+        for f in frames[i:i + CHUNK]:
+            session.process(f.rgb, origin + f.t_s)
+        at.run()
+        assert not at.exception, at.exception
+        seen += [m.value for m in at.metric if m.label == "Reps"]
+        if "Rest ·" in texts(at):
+            return seen
+    pytest.fail(f"the set was never filed; reps shown: {seen}\n{texts(at)}")
+
+
+def db_rows(db: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_routine_flow_frames_to_history(env: Path, squat_frames: list[Frame]):
+    at = AppTest.from_function(routine_app, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("broken.toml" in w.value for w in at.warning)  # the broken routine file is reported, not raised
+    assert at.selectbox(key="routine_choice").value == "psoas_guide"  # the guide's routine is the default
+    page = texts(at)
+    assert "Never bounce" in page and "sharp pain" in page and "professional" in page
+    at.selectbox(key="routine_choice").set_value("quick_test").run()
+    button(at, "Start routine").click().run()
+    assert not at.exception, at.exception
+    assert "Squat (set 1 of 2)" in texts(at)
+    assert f"Reps=0 / {REPS_PER_SET}" in texts(at)
+
+    # Set 1: frames in -> reps counted and shown -> the set is filed at its target -> rest with what is next.
+    shown = feed_until_rest(at, squat_frames, 1000.0)
+    assert f"1 / {REPS_PER_SET}" in shown  # the count was shown on the way
+    page = texts(at)
+    assert "Rest, then set 2 of 2" in page and "Up next:** Squat (set 2 of 2)" in page
+    [(sid, kind, routine_id)] = db_rows(env, "SELECT id, kind, routine_id FROM sessions")
+    assert (kind, routine_id) == ("routine", "quick_test")
+    [(ex, reps, rom)] = db_rows(env, "SELECT exercise_id, reps, (SELECT AVG(rom_deg) FROM reps r WHERE r.set_id = "
+                                     "s.id) FROM sets s")
+    assert ex == "squat" and REPS_PER_SET <= reps <= CLIP_REPS and rom is not None and rom > 30
+
+    # End the rest early: set 2 starts from zero.
+    button(at, "Start now").click().run()
+    assert "Squat (set 2 of 2)" in texts(at) and f"Reps=0 / {REPS_PER_SET}" in texts(at)
+
+    # Repeat the last set: set 1 comes back, is done again and filed into the same history session.
+    button(at, "Repeat last set").click().run()
+    assert "Squat (set 1 of 2)" in texts(at)
+    feed_until_rest(at, squat_frames, 2000.0)
+    assert len(db_rows(env, "SELECT id FROM sets")) == 2
+    assert db_rows(env, "SELECT DISTINCT session_id FROM sets") == [(sid,)]
+
+    # Skip in the rest skips the set coming up (squat set 2); skipping the bridge ends the routine.
+    button(at, "Skip set").click().run()
+    assert "Glute bridge" in texts(at)
+    button(at, "Skip set").click().run()
+    assert not at.exception, at.exception
+    page = texts(at)
+    assert "summary" in page and "Sets done=2" in page and "Skipped=2" in page
+    assert f"Saved to your history (session {sid})" in page
+    summary = at.dataframe[0].value
+    assert list(summary["Result"]) == ["done", "done", "skipped", "skipped"]
+    assert all(summary["Reps"][:2] >= REPS_PER_SET)
+    assert len(db_rows(env, "SELECT id FROM sets")) == 2  # skipped sets are not saved
+    [(ended,)] = db_rows(env, "SELECT ended_at FROM sessions")
+    assert ended is not None
+
+
+def test_no_routines_and_bad_history_path_are_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    ex_dir = tmp_path / "exercises"
+    shutil.copytree(EXERCISES_DIR, ex_dir)
+    shutil.rmtree(ex_dir / "routines")
+    (ex_dir / "routines").mkdir()
+    (ex_dir / "routines" / "bad.toml").write_text("this is not toml [")
+    monkeypatch.setenv("POSECHECK_EXERCISES_DIR", str(ex_dir))
+    at = AppTest.from_function(routine_app, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No routine could be loaded" in e.value for e in at.error)
+    assert any("bad.toml" in w.value for w in at.warning)
