@@ -198,6 +198,8 @@ def _faults(counts: list[tuple[str, str, int]]) -> None:
                                                    axis=alt.Axis(labelLimit=260)),
         tooltip=["Fault", "Code", "Times"]).properties(height=max(80, 32 * len(top)))
     st.altair_chart(chart, width="stretch")
+    code, msg, n = counts[0]
+    st.caption(f"Most frequent: **{msg}** ({n}×). Work on that one first.")
 
 
 def session_label(s: SessionRow) -> str:
