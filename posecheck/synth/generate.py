@@ -78,7 +78,8 @@ def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps:
     truth = {
         "script": script, "exercise": sc.name, "params": params, "facing": facing, "near_side": near, "fps": fps,
         "width": width, "height": height, "duration_s": round(n / fps, 4), "frames": frames, "reps": sc.reps,
-        "holds": sc.holds, "out_of_view_s": list(out_of_view_s) if out_of_view_s else None,
+        "holds": sc.holds, "expected_faults": sc.expected_faults,
+        "out_of_view_s": list(out_of_view_s) if out_of_view_s else None,
     }
     truth_path(out_path).write_text(json.dumps(truth))
     return out_path

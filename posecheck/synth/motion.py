@@ -147,3 +147,4 @@ class Script:
     params: dict = field(default_factory=dict)
     floor_y: float = 0.0
     scale: float = 0.0
+    expected_faults: list[str] = field(default_factory=list)  # fault codes the engine must raise (faulty variants)

@@ -1,0 +1,147 @@
+"""End to end: a synthetic clip with known reps/holds -> real MediaPipe -> the exercise engine -> counts.
+
+Every exercise in exercises/ is rendered (both facings for the main ones) plus faulty variants, analysed
+once per module with the real exercise definition, and compared with the clip's ground truth: exact rep
+counts per side, partial reps, hold times within HOLD_TOL_S, and the fault codes the variant must raise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from posecheck.exercises import get_exercise, load_all
+from posecheck.pipeline import analyze_clip
+from posecheck.report import Report
+from posecheck.synth import SCRIPTS, generate_clip
+from posecheck.synth.generate import truth_path
+
+pytestmark = pytest.mark.e2e
+
+HOLD_TOL_S = 0.5
+MIN_DETECTED = 0.95
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    script: str
+    facing: str
+    params: dict[str, Any] = field(default_factory=dict)
+    out_of_view_s: tuple[float, float] | None = None
+
+
+CASES = [
+    Case("squat_right", "squat", "right", {"reps": 2}),
+    Case("squat_left", "squat", "left", {"reps": 2}),
+    # One full rep, 3 s hovering at the rest line with a +-4 deg wobble (no rep), then a shallow one (partial).
+    Case("squat_jitter_partial", "squat", "right", {"reps": 1, "jitter_deg": 4.0, "partial_depth": 0.5}),
+    # Out of view for 1.5 s in the 2.5 s pause between the reps (rep 1 is 1.5-4.0 s).
+    Case("squat_out_of_view", "squat", "left", {"reps": 2, "rest_s": 2.5}, (4.5, 6.0)),
+    Case("lunge_right", "lunge", "right", {"reps": 2}),
+    Case("lunge_left", "lunge", "left", {"reps": 2}),
+    Case("kneeling_right", "kneeling_hip_flexor_stretch", "right", {"hold_s": 5.0}),
+    Case("kneeling_left", "kneeling_hip_flexor_stretch", "left", {"hold_s": 5.0, "leg": "left"}),
+    Case("kneeling_bounce", "kneeling_hip_flexor_stretch", "right", {"hold_s": 6.0, "bounce": True}),
+    Case("glute_bridge_right", "glute_bridge", "right", {"reps": 2, "hold_s": 5.0}),
+    Case("glute_bridge_left", "glute_bridge", "left", {"reps": 1, "hold_s": 5.0}),
+    Case("glute_bridge_hips_low", "glute_bridge", "right", {"reps": 2, "hold_s": 1.0, "lift": 0.5}),
+    # Two reps, the second stopping half-way (a partial rep).
+    Case("single_leg_raise_right", "single_leg_raise", "right", {"reps": 2, "hold_s": 5.0, "partial": True}),
+    Case("single_leg_raise_left", "single_leg_raise", "left", {"reps": 1, "hold_s": 5.0, "leg": "left"}),
+    Case("single_leg_raise_bent_knee", "single_leg_raise", "left", {"reps": 1, "hold_s": 3.0, "bent_knee_deg": 35.0}),
+    Case("knee_to_chest", "knee_to_chest", "right", {"reps": 2}),
+    Case("psoas_march", "psoas_march", "left", {"reps": 2}),
+    Case("lying_psoas_stretch", "lying_psoas_stretch", "right", {"hold_s": 5.0}),
+    Case("standing_pelvic_tilt", "standing_pelvic_tilt", "left", {"hold_s": 6.0}),
+    Case("low_lunge", "low_lunge", "right", {"hold_s": 5.0}),
+    Case("warrior_1", "warrior_1", "left", {"hold_s": 5.0}),
+    Case("roll_up", "roll_up", "right", {"reps": 2}),
+    Case("leg_circles", "leg_circles", "left", {"circles": 2}),
+]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=lambda c: c.id)
+def result(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Case, Report, dict]:
+    case: Case = request.param
+    clip = tmp_path_factory.mktemp("e2e") / f"{case.id}.mp4"
+    generate_clip(case.script, clip, facing=case.facing, fps=30.0, width=640, height=480,
+                  out_of_view_s=case.out_of_view_s, **case.params)
+    truth = json.loads(truth_path(clip).read_text())
+    report = analyze_clip(clip, get_exercise(truth["exercise"]))
+    return case, report, truth
+
+
+def test_every_exercise_has_a_script_and_a_case() -> None:
+    ids = set(load_all().exercises)
+    assert ids <= set(SCRIPTS)
+    assert ids <= {c.script for c in CASES}
+
+
+def test_person_detected(result: tuple[Case, Report, dict]) -> None:
+    case, report, truth = result
+    visible = sum(f["visible"] for f in truth["frames"])
+    assert report.frames == len(truth["frames"])
+    assert report.frames_with_pose >= MIN_DETECTED * visible
+
+
+def test_rep_counts_exact(result: tuple[Case, Report, dict]) -> None:
+    _, report, truth = result
+    want = Counter((r["side"], r.get("direction", "")) for r in truth["reps"] if r.get("full", True))
+    got = Counter((r.side, r.direction) for r in report.reps)
+    assert got == want, f"reps {got} != truth {want}"
+
+
+def test_partial_reps(result: tuple[Case, Report, dict]) -> None:
+    _, report, truth = result
+    want = Counter(r["side"] for r in truth["reps"] if not r.get("full", True))
+    got = Counter(r.side for r in report.partials)
+    assert got == want, f"partial reps {got} != truth {want}"
+
+
+def test_hold_times(result: tuple[Case, Report, dict]) -> None:
+    _, report, truth = result
+    if "bouncing" in truth["expected_faults"]:
+        pytest.skip("bouncing pauses the hold: its time is not the scripted one")
+    want = [(h["side"], h["duration_s"]) for h in truth["holds"]]
+    got = [(h.side, h.duration_s) for h in report.holds]
+    assert [s for s, _ in got] == [s for s, _ in want], f"holds {got} != truth {want}"
+    for (_, g), (_, w) in zip(got, want, strict=True):
+        assert abs(g - w) <= HOLD_TOL_S, f"hold {g:.2f} s vs truth {w:.2f} s"
+
+
+def test_faults(result: tuple[Case, Report, dict]) -> None:
+    _, report, truth = result
+    codes = {f.code for f in report.faults}
+    expected = set(truth["expected_faults"])
+    assert expected <= codes, f"missing faults {expected - codes}; raised {codes}"
+    if not expected:  # a clean performance: no error-level fault, no partial rep
+        bad = {f.code for f in report.faults if f.severity == "error" or f.code == "partial_rep"}
+        assert not bad, f"clean clip raised {bad}"
+
+
+def test_rep_and_hold_sides_follow_the_anatomy(result: tuple[Case, Report, dict]) -> None:
+    """The side the engine reports is anatomical whichever way the person faces (a mirror must not swap it)."""
+    _, report, truth = result
+    sides = {r["side"] for r in truth["reps"]} | {h["side"] for h in truth["holds"]}
+    got = {r.side for r in report.reps} | {r.side for r in report.partials} | {h.side for h in report.holds}
+    assert got <= sides
+
+
+def _case_ids() -> list[str]:
+    return [c.id for c in CASES]
+
+
+def test_case_ids_unique() -> None:
+    assert len(set(_case_ids())) == len(CASES)
+
+
+def test_clips_land_in_tmp(tmp_path: Path) -> None:
+    # generate_clip must honour the output path (the fixture relies on it to keep clips out of the repo).
+    out = generate_clip("squat", tmp_path / "s.mp4", fps=10.0, width=160, height=120, reps=1)
+    assert out.exists() and truth_path(out).exists()
