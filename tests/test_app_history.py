@@ -167,3 +167,35 @@ def test_empty_history_and_bad_path_are_friendly(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("POSECHECK_DB", str(garbage))
     at = run_page()
     assert any("cannot be opened" in e.value for e in at.error)
+
+
+def test_review_save_to_history_then_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Review page (real MediaPipe on the squat sample) -> "Save to history" -> a review session with its reps."""
+    repo = Path(__file__).resolve().parent.parent
+    clip = repo / "samples" / "squat_side.mp4"
+    if not clip.is_file():
+        pytest.fail("samples/squat_side.mp4 is missing: run `posecheck samples`")
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    for f in (clip, clip.with_name("squat_side.truth.json")):
+        (samples / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setenv("POSECHECK_SAMPLES_DIR", str(samples))
+    path = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("POSECHECK_DB", str(path))
+    at = AppTest.from_file(str(repo / "app.py"), default_timeout=240)
+    at.run()
+    at.selectbox(key="review_exercise").set_value("squat").run()
+    next(b for b in at.button if b.label == "Analyse clip").click().run()
+    assert not at.exception, at.exception
+    reps_shown = int(next(m.value for m in at.metric if m.label == "Reps"))
+    next(b for b in at.button if b.label == "Save to history").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved to history" in s.value for s in at.success)
+    with HistoryStore(path) as store:
+        [session] = store.sessions()
+        [row] = store.sets()
+    assert (session.kind, session.source, row.exercise_id, row.reps) == ("review", "squat_side.mp4", "squat",
+                                                                         reps_shown)
+    assert reps_shown > 0 and row.mean_rom_deg is not None and row.mean_rom_deg > 30
+    at = run_page()  # and the History page shows it
+    assert metric(at, "Sessions in total") == "1"

@@ -24,7 +24,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
 from posecheck.live import ICE_SERVERS_ENV, LiveSession, LiveSnapshot, SetSummary, ice_servers_from_env
-from posecheck.ui import analysis, widgets
+from posecheck.ui import analysis, store, widgets
 
 SESSION_KEY = "live_session"
 EXERCISE_KEY = "live_exercise"
@@ -114,7 +114,7 @@ def _session(exercise: Exercise, side: SideChoice) -> LiveSession:
     """This browser session's LiveSession, created once; a new exercise or side files the set in progress."""
     session: LiveSession | None = st.session_state.get(SESSION_KEY)
     if session is None:
-        session = LiveSession(exercise, side)
+        session = store.new_live_session(exercise, side)  # a LiveSession that keeps per-rep records
         st.session_state[SESSION_KEY] = session
     else:
         session.set_exercise(exercise, side)
@@ -161,6 +161,8 @@ def _history_panel() -> None:
     if session is None:
         return
     snap = session.snapshot()
+    if problem := store.save_new_live_sets(session, snap.sets):  # each filed set goes to history once
+        st.warning(problem, icon=":material/warning:")
     if snap.sets:
         st.subheader(f":material/done_all: Sets done: {snap.sets_done}", anchor=False)
         _sets_table(snap.sets)

@@ -20,7 +20,7 @@ from posecheck.errors import PosecheckError
 from posecheck.exercises import Exercise
 from posecheck.pipeline import MAX_SIDE_PX
 from posecheck.report import Report
-from posecheck.ui import analysis, charts, widgets
+from posecheck.ui import analysis, charts, store, widgets
 from posecheck.ui.analysis import ReviewKey, ReviewResult
 
 EXERCISE_KEY = "review_exercise"
@@ -186,6 +186,7 @@ def show_results(result: ReviewResult, key: ReviewKey, fresh: bool) -> None:
                f"{report.width}×{report.height} · {how}")
     _notices(result)
     _metrics(report)
+    store.save_review_button(report, result.clip_name, key)
 
     video_col, fault_col = st.columns([3, 2], gap="large")
     with fault_col:

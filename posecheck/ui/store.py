@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 STORE_KEY = "history_store"  # (path, HistoryStore) for this browser session
 LIVE_SESSION_KEY = "history_live_session"  # history session id the Live page's sets go into
 LIVE_SAVED_KEY = "history_live_saved"  # SetSummary objects already saved (identity)
+LIVE_PROBLEM_KEY = "history_live_problem"  # the last save failure on the Live page, shown until a save works
 REVIEW_SAVED_KEY = "history_review_saved"  # review keys already saved -> history session id
 
 
@@ -114,16 +115,16 @@ def save_new_live_sets(session: object, sets: Sequence[SetSummary]) -> str | Non
     Returns a problem message to show, or None.
     """
     saved: list[SetSummary] = st.session_state.setdefault(LIVE_SAVED_KEY, [])
-    problem = None
     for summary in sets:
         if any(summary is s for s in saved):
             continue
         detail = session.detail(summary) if isinstance(session, RecordingSession) else None
         sid, problem = save_live_set(summary, detail, st.session_state.get(LIVE_SESSION_KEY))
-        saved.append(summary)  # a failure is reported once, not retried every half second
+        saved.append(summary)  # a failure is not retried every half second; its message stays shown
+        st.session_state[LIVE_PROBLEM_KEY] = problem
         if sid is not None:
             st.session_state[LIVE_SESSION_KEY] = sid
-    return problem
+    return st.session_state.get(LIVE_PROBLEM_KEY)
 
 
 def new_live_session(exercise: object, side: object) -> RecordingSession:
