@@ -10,7 +10,7 @@ from its refresh fragment, tests call it after feeding frames; neither needs a b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,6 +40,18 @@ class Progress:
 def plan_side(plan: SetPlan) -> SideChoice:
     """The tracker side for a plan: a named side counts only that leg; "both" lets the tracker decide."""
     return plan.side if plan.side in ("left", "right") else "auto"  # type: ignore[return-value]
+
+
+def plan_exercise(plan: SetPlan) -> Exercise:
+    """The exercise with the plan's targets, so the tracker's hold timer and the video's counter use them."""
+    ex = plan.exercise
+    t = ex.targets
+    if ex.per_side and plan.reps is not None:
+        targets = replace(t, reps_per_side=plan.reps, reps_total=None, hold_s=plan.hold_s or t.hold_s, sets=plan.sets)
+    else:
+        targets = replace(t, reps_total=plan.reps if plan.reps is not None else t.reps_total,
+                          hold_s=plan.hold_s or t.hold_s, sets=plan.sets)
+    return replace(ex, targets=targets)
 
 
 class RecordingSession(LiveSession):
@@ -82,9 +94,9 @@ class RecordingSession(LiveSession):
         with self._lock:
             self._plan = plan
             if plan is not None:
-                side = plan_side(plan)
-                if plan.exercise != self._ex or side != self._side:
-                    self._set_exercise(plan.exercise, side)  # also starts a new set and re-checks the camera
+                side, ex = plan_side(plan), plan_exercise(plan)
+                if ex != self._ex or side != self._side:
+                    self._set_exercise(ex, side)  # also starts a new set and re-checks the camera
                 else:
                     self._new_set()
             self._progress = Progress()

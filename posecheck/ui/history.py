@@ -141,20 +141,21 @@ def _trends(sets: list, names: dict[str, str]) -> None:
         if rom.empty:
             st.caption("No reps with a measured range of motion yet.")
         else:
-            st.altair_chart(_line(rom, "Range of motion (deg)"), width="stretch")
+            st.altair_chart(_line(rom, "Range of motion (deg)", "degrees"), width="stretch")
     holds = df[df["Hold (s)"] > 0]
     with c2:
         st.markdown("**Hold time** (per set)")
         if holds.empty:
             st.caption("No timed holds yet.")
         else:
-            st.altair_chart(_line(holds, "Hold (s)"), width="stretch")
+            st.altair_chart(_line(holds, "Hold (s)", "seconds"), width="stretch")
 
 
-def _line(df: pd.DataFrame, field: str) -> alt.Chart:
+def _line(df: pd.DataFrame, field: str, unit: str) -> alt.Chart:
+    legend = alt.Legend(orient="bottom", columns=2)
     return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("When:T", title=None), y=alt.Y(f"{field}:Q"), color=alt.Color("Exercise:N", legend=alt.Legend(
-            orient="bottom", columns=2)), tooltip=["When:T", "Exercise", "Side", f"{field}:Q", "Reps"]
+        x=alt.X("When:T", title=None), y=alt.Y(f"{field}:Q", title=unit),
+        color=alt.Color("Exercise:N", legend=legend), tooltip=["When:T", "Exercise", "Side", f"{field}:Q", "Reps"]
     ).properties(height=240)
 
 
@@ -166,8 +167,7 @@ def asymmetry_rows(asym: dict[str, dict[str, float]], names: dict[str, str]) -> 
         if left and right:
             diff = round(100 * abs(left - right) / max(left, right), 1)
         rows.append({"Exercise": names.get(ex, ex), "Left ROM (deg)": left, "Right ROM (deg)": right,
-                     "Difference (%)": diff, "Left reps": int(d.get("left_reps", 0)),
-                     "Right reps": int(d.get("right_reps", 0))})
+                     "Difference (%)": diff, "Reps L/R": f"{int(d.get('left_reps', 0))}/{int(d.get('right_reps', 0))}"})
     return rows
 
 
@@ -193,10 +193,12 @@ def _faults(counts: list[tuple[str, str, int]]) -> None:
         st.success("No form faults recorded in this range.", icon=":material/check_circle:")
         return
     top = pd.DataFrame([{"Fault": msg, "Code": code, "Times": n} for code, msg, n in counts[:8]])
+    # An explicit band step (not a fixed height) so each fault gets a readable row however many there are.
     chart = alt.Chart(top).mark_bar(color="#c62828").encode(
-        x=alt.X("Times:Q", title="Times"), y=alt.Y("Fault:N", sort="-x", title=None,
-                                                   axis=alt.Axis(labelLimit=260)),
-        tooltip=["Fault", "Code", "Times"]).properties(height=max(80, 32 * len(top)))
+        x=alt.X("Times:Q", title="Times"),
+        y=alt.Y("Fault:N", sort=alt.EncodingSortField("Times", order="descending"), title=None,
+                axis=alt.Axis(labelLimit=220)),
+        tooltip=["Fault", "Code", "Times"]).properties(height=alt.Step(34))
     st.altair_chart(chart, width="stretch")
     code, msg, n = counts[0]
     st.caption(f"Most frequent: **{msg}** ({n}×). Work on that one first.")

@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from posecheck.exercises import Exercise
-from posecheck.routine_live import Filed, RecordingSession, RoutineController, plan_side
+from posecheck.routine_live import Filed, RecordingSession, RoutineController, plan_exercise, plan_side
 from posecheck.routines import Routine, RoutineRunner, SetPlan, expand, load_routines
 from posecheck.ui import analysis, store, webcam, widgets
 
@@ -122,7 +122,7 @@ def begin(routine: Routine, plans: list[SetPlan]) -> RoutineController:
     """Start leading `plans`: reuse this browser session's camera engine, start a fresh controller."""
     session: RecordingSession | None = st.session_state.get(SESSION_KEY)
     if session is None:
-        session = RecordingSession(plans[0].exercise, plan_side(plans[0]))
+        session = RecordingSession(plan_exercise(plans[0]), plan_side(plans[0]))
         st.session_state[SESSION_KEY] = session
     ctrl = RoutineController(RoutineRunner(list(plans)), session)
     st.session_state[CONTROLLER_KEY] = ctrl
@@ -191,7 +191,7 @@ def _current(ctrl: RoutineController) -> None:
             st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
     st.caption(":material/health_and_safety: " + " · ".join(widgets.safety_lines(plan.exercise)))
     with st.expander("Camera setup for this exercise", icon=":material/videocam:"):
-        widgets.camera_tips(plan.exercise)
+        widgets.camera_tips(plan_exercise(plan))
 
 
 def _rest(ctrl: RoutineController, now: float) -> None:
@@ -205,7 +205,7 @@ def _rest(ctrl: RoutineController, now: float) -> None:
         st.progress(min(1.0, max(0.0, 1 - left / last)) if last else 1.0, text="Rest")
         if nxt is not None:
             st.markdown(f"**Up next:** {nxt.title} · {target_words(nxt)}" + (f" · {nxt.note}" if nxt.note else ""))
-            widgets.camera_tips(nxt.exercise)
+            widgets.camera_tips(plan_exercise(nxt))
             st.caption(":material/health_and_safety: " + " · ".join(widgets.safety_lines(nxt.exercise)))
 
 

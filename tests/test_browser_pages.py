@@ -1,0 +1,169 @@
+"""The Routine and History pages in a real browser: `streamlit run app.py` on a free port with a seeded temp
+history file, Debian's headless Chromium with a fake camera playing a generated squat clip.
+
+Routine: the user's own short routine is chosen, START pressed in the streamlit-webrtc iframe, and the page
+must count, file the set at its target and move to the rest with what comes next. History: the seeded
+weeks plus the set just done show as metrics, charts and tables. Screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from test_app_history import PAST_DAYS, seed
+
+from posecheck.exercises import EXERCISES_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
+                 "--use-fake-device-for-media-stream"]
+OUTPUT_DIR = REPO / "test-output"
+ROUTINE = """
+id = "browser_quick"
+name = "Quick squat routine"
+safety = ["Ease in", "Never bounce", "Stop at once if you feel sharp pain",
+          "If you have an injury, see a professional before you start"]
+
+[[steps]]
+exercise = "squat"
+sets = 2
+reps = 2
+rest_s = 45
+note = "Sit back, chest up."
+"""
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_app(log_path: Path, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > end:
+                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def squat_mjpeg(folder: Path, reps: int = 4) -> Path:
+    """A generated side-on squat clip as MJPEG, the format Chromium's fake camera loops."""
+    import av
+
+    from posecheck.sources import open_video
+    from posecheck.synth import generate_clip
+
+    mp4 = Path(generate_clip("squat", folder / "squat.mp4", fps=30, width=640, height=480, reps=reps)
+               or folder / "squat.mp4")
+    out = folder / "squat.mjpeg"
+    with av.open(str(out), "w", format="mjpeg") as container:
+        stream = container.add_stream("mjpeg", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuvj420p"
+        for frame in open_video(mp4):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")
+    ex_dir = tmp_path / "exercises"
+    shutil.copytree(EXERCISES_DIR, ex_dir)
+    (ex_dir / "routines" / "browser_quick.toml").write_text(ROUTINE)
+    db = tmp_path / "history.sqlite3"
+    seed(db)
+    env = {"POSECHECK_DB": str(db), "POSECHECK_EXERCISES_DIR": str(ex_dir)}
+    with streamlit_app(tmp_path / "streamlit.log", env) as url:
+        yield url, db
+
+
+def test_routine_and_history_pages_in_chromium(app: tuple[str, Path], tmp_path: Path):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, db = app
+    clip = squat_mjpeg(tmp_path)
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            # --- Routine: set-up screen with the guide's safety notes, then the user's routine, live.
+            page.goto(url + "routine")
+            page.get_by_role("heading", name="Guided routine").wait_for(timeout=60_000)
+            expect(page.get_by_text("Never bounce in a stretch")).to_be_visible()
+            expect(page.get_by_text(re.compile("see a professional", re.I)).first).to_be_visible()
+            page.screenshot(path=str(OUTPUT_DIR / "routine_setup.png"), full_page=True)
+            page.get_by_role("combobox", name="Routine").click()
+            page.get_by_role("option", name="Quick squat routine").click()
+            page.get_by_role("button", name="Start routine").click()
+            page.get_by_role("heading", name=re.compile(r"Squat \(set 1 of 2\)")).wait_for(timeout=20_000)
+            page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="START").click()
+            page.get_by_text("Whole body in view: counting.").wait_for(timeout=90_000)
+            page.get_by_text(re.compile(r"Reps\s*1 / 2")).or_(page.get_by_text("Rest, then set 2 of 2")).first \
+                .wait_for(timeout=90_000)
+            page.get_by_text("Rest, then set 2 of 2").wait_for(timeout=90_000)  # filed at the target, resting
+            expect(page.get_by_role("heading", name=re.compile(r"Rest · \d+ s"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"Up next:.*Squat \(set 2 of 2\)"))).to_be_visible()
+            time.sleep(1.0)  # let the video and the countdown settle for the picture
+            page.screenshot(path=str(OUTPUT_DIR / "routine.png"), full_page=True)
+            assert page.get_by_test_id("stException").count() == 0
+            page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="STOP").click()
+
+            # --- History: the seeded weeks plus the set just done.
+            page.goto(url + "history")
+            page.get_by_role("heading", name="History").wait_for(timeout=60_000)
+            page.get_by_text("Week streak").wait_for(timeout=30_000)
+            expect(page.get_by_text("2 weeks")).to_be_visible()
+            expect(page.get_by_text(str(len(PAST_DAYS) + 2), exact=True).first).to_be_visible()  # + review + routine
+            expect(page.get_by_text(re.compile("Most frequent: Keep the raised leg straight"))).to_be_visible()
+            expect(page.get_by_text(re.compile("left side moves 20% less"))).to_be_visible()
+            expect(page.get_by_role("button", name="Export CSV")).to_be_visible()
+            page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").nth(3) \
+                .wait_for(timeout=30_000)  # weekly bars, two trends, faults
+            page.set_viewport_size({"width": 1440, "height": 2900})  # Streamlit scrolls inside: show it all
+            time.sleep(1.5)
+            page.screenshot(path=str(OUTPUT_DIR / "history.png"), full_page=True)
+            assert page.get_by_test_id("stException").count() == 0
+        finally:
+            browser.close()
