@@ -171,3 +171,65 @@ def test_no_routines_and_bad_history_path_are_messages(tmp_path: Path, monkeypat
     assert not at.exception, at.exception
     assert any("No routine could be loaded" in e.value for e in at.error)
     assert any("bad.toml" in w.value for w in at.warning)
+
+
+# --- the controller alone: a stand-in session whose progress the test sets -------------------------------
+
+
+class FakeSession:
+    """What RoutineController uses of a RecordingSession; `progress` is set by the test."""
+
+    def __init__(self) -> None:
+        from posecheck.routine_live import Progress
+
+        self.plan = None
+        self.now = Progress()
+        self.started: list[object] = []
+        self.filed = 0
+
+    def start_plan(self, plan) -> None:  # noqa: ANN001
+        from posecheck.routine_live import Progress
+
+        self.plan, self.now = plan, Progress()
+        self.started.append(plan)
+
+    def progress(self):  # noqa: ANN201
+        return self.now
+
+    def finish_set(self):  # noqa: ANN201
+        from posecheck.live import SetSummary
+
+        self.filed += 1
+        return SetSummary(self.filed, "x", "X", True, 0, 0, 0, 0, 1, self.now.hold_s, 0, 30.0, "finished", True)
+
+    def detail(self, summary):  # noqa: ANN001, ANN201
+        return None
+
+
+def test_controller_switches_sides_rests_and_moves_on():
+    from posecheck.exercises import load_all
+    from posecheck.routine_live import Progress, RoutineController
+    from posecheck.routines import RoutineRunner, expand, load_routines
+
+    catalog = load_all().exercises
+    guide = load_routines(catalog)[0]["psoas_guide"]
+    plans = expand(guide, catalog)[:3]  # kneeling stretch: left, right, then left again (set 2)
+    session = FakeSession()
+    ctrl = RoutineController(RoutineRunner(plans), session)  # type: ignore[arg-type]
+    assert session.plan is plans[0]
+    assert ctrl.tick(0.0) is None  # nothing counted: nothing happens
+    session.now = Progress(0, 12.0, False)
+    assert ctrl.tick(1.0) is None
+    session.now = Progress(0, 30.2, True)
+    filed = ctrl.tick(2.0)
+    assert filed is not None and filed.plan is plans[0] and filed.message == "Switch sides: right side next"
+    assert ctrl.runner.results[-1].hold_s == 30.2
+    assert ctrl.runner.resting(2.0 + plans[0].rest_s - 0.1) and session.plan is None  # resting, nothing tracked
+    assert ctrl.tick(2.0 + plans[0].rest_s / 2) is None and session.plan is None
+    ctrl.tick(2.0 + plans[0].rest_s)  # the rest is over: the right side starts by itself
+    assert session.plan is plans[1] and not ctrl.runner.resting(2.0 + plans[0].rest_s)
+    session.now = Progress(0, 31.0, True)
+    assert ctrl.tick(100.0).message == "Switch sides: left side next"
+    ctrl.skip(101.0)  # in the rest: the set coming up (left, set 2) is skipped; it was the last one given
+    assert ctrl.runner.results[-1].skipped and ctrl.finished  # only three plans were given
+    assert session.filed == 2

@@ -133,6 +133,9 @@ def test_routine_and_history_pages_in_chromium(app: tuple[str, Path], tmp_path: 
             page.get_by_role("heading", name="Guided routine").wait_for(timeout=60_000)
             expect(page.get_by_text("Never bounce in a stretch")).to_be_visible()
             expect(page.get_by_text(re.compile("see a professional", re.I)).first).to_be_visible()
+            page.get_by_role("button", name="Start routine").wait_for(timeout=30_000)
+            page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
+            time.sleep(1.0)  # widgets and the plan table finish drawing
             page.screenshot(path=str(OUTPUT_DIR / "routine_setup.png"), full_page=True)
             page.get_by_role("combobox", name="Routine").click()
             page.get_by_role("option", name="Quick squat routine").click()

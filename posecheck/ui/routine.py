@@ -103,7 +103,8 @@ def _setup(routines: dict[str, Routine], exercises: dict[str, Exercise]) -> None
 
 def _plan_row(i: int, p: SetPlan) -> dict[str, object]:
     return {"#": i, "Exercise": p.exercise.name, "Side": p.side, "Set": f"{p.set_no} of {p.sets}",
-            "Target": target_words(p), "Rest (s)": int(p.rest_s), "Optional": "yes" if p.optional else ""}
+            "Target": target_words(p, with_side=False), "Rest (s)": int(p.rest_s),
+            "Optional": "yes" if p.optional else ""}
 
 
 def _safety_box(routine: Routine) -> None:
@@ -284,8 +285,8 @@ def _leave() -> None:
     st.session_state[CONTROLLER_KEY] = None
 
 
-def target_words(p: SetPlan) -> str:
-    side = "" if p.side == "both" else f" ({p.side})"
+def target_words(p: SetPlan, with_side: bool = True) -> str:
+    side = "" if p.side == "both" or not with_side else f" ({p.side})"
     if p.exercise.kind == "hold":
         return f"hold {p.hold_s:g} s{side}"
     per = " per side" if p.exercise.per_side and p.side == "both" else ""
