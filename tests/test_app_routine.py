@@ -159,7 +159,7 @@ def test_routine_flow_frames_to_history(env: Path, squat_frames: list[Frame]):
     assert ended is not None
 
 
-def test_no_routines_and_bad_history_path_are_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_no_loadable_routine_is_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     ex_dir = tmp_path / "exercises"
     shutil.copytree(EXERCISES_DIR, ex_dir)
     shutil.rmtree(ex_dir / "routines")
