@@ -88,6 +88,7 @@ def whole_callback(frames: list[np.ndarray], times: list[float]) -> float:
 def browser_fps(seconds: float) -> dict[str, float] | None:
     sys.path.insert(0, str(REPO / "tests"))
     try:
+        import browser
         import test_browser_live as harness
     finally:
         sys.path.pop(0)
@@ -96,8 +97,8 @@ def browser_fps(seconds: float) -> dict[str, float] | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        clip, _ = harness.make_fake_camera_clip(folder)
-        with harness.streamlit_app(folder / "streamlit.log") as url:
+        clip, _ = browser.squat_mjpeg(folder)
+        with browser.streamlit_app(folder) as url:
             run = harness.run_live_page(url, clip, folder, run_s=seconds)
     samples = run.fps_samples[len(run.fps_samples) // 4:] or [run.fps]  # skip the ramp-up
     return {"fps_end": run.fps, "fps_median": statistics.median(samples), "fps_min": min(samples),

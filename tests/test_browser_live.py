@@ -9,26 +9,15 @@ played, and that STOP keeps the set as a summary. Screenshots go to the test's t
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mjpeg, streamlit_app
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
-                 "--use-fake-device-for-media-stream"]
-OUTPUT_DIR = REPO / "test-output"
 RUN_S = 12.0  # seconds of counting after the camera check passes
 CLIP_REPS = 3
 STATS_RE = re.compile(r"([\d.]+) fps · ([\d.]+) ms per frame · (\S+) · frames (\d+) · person found in (\d+)%")
@@ -56,69 +45,7 @@ class LiveRun:
     screenshot: Path | None = None
 
 
-# --- the clip the fake camera plays -------------------------------------------------------------
-
-
-def make_fake_camera_clip(folder: Path, reps: int = CLIP_REPS) -> tuple[Path, float]:
-    """A generated side-on squat clip as MJPEG (Chromium loops it) and its seconds per rep."""
-    import av
-
-    from posecheck.sources import open_video
-    from posecheck.synth import generate_clip
-
-    mp4 = Path(generate_clip("squat", folder / "squat.mp4", fps=30, width=640, height=480, reps=reps)
-               or folder / "squat.mp4")
-    out = folder / "squat.mjpeg"
-    duration = 0.0
-    with av.open(str(out), "w", format="mjpeg") as container:
-        stream = container.add_stream("mjpeg", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuvj420p"
-        for frame in open_video(mp4):
-            duration = frame.t_s
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out, (duration + 1 / 30) / reps
-
-
-# --- the app ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def streamlit_app(log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its URL and stops it afterwards."""
-    port = free_port()
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env={**os.environ}, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        end = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > end:
-                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+# --- the page ---------------------------------------------------------------------------------
 
 
 def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exercise: str = "Squat") -> LiveRun:
@@ -189,10 +116,9 @@ def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
 
 
 def test_live_page_counts_reps_from_a_fake_camera(tmp_path: Path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")
-    clip, rep_period_s = make_fake_camera_clip(tmp_path)
-    with streamlit_app(tmp_path / "streamlit.log") as url:
+    need_chromium()
+    clip, rep_period_s = squat_mjpeg(tmp_path, CLIP_REPS)
+    with streamlit_app(tmp_path) as url:
         run = run_live_page(url, clip, tmp_path)
     OUTPUT_DIR.mkdir(exist_ok=True)
     for name in ("live.png", "live_stopped.png"):

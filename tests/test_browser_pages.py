@@ -8,28 +8,18 @@ weeks plus the set just done show as metrics, charts and tables. Screenshots go 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mjpeg, streamlit_app
 from test_app_history import PAST_DAYS, seed
 
 from posecheck.exercises import EXERCISES_DIR
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
-                 "--use-fake-device-for-media-stream"]
-OUTPUT_DIR = REPO / "test-output"
 ROUTINE = """
 id = "browser_quick"
 name = "Quick squat routine"
@@ -47,73 +37,16 @@ note = "Sit back, chest up."
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def streamlit_app(log_path: Path, env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        end = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > end:
-                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def squat_mjpeg(folder: Path, reps: int = 4) -> Path:
-    """A generated side-on squat clip as MJPEG, the format Chromium's fake camera loops."""
-    import av
-
-    from posecheck.sources import open_video
-    from posecheck.synth import generate_clip
-
-    mp4 = Path(generate_clip("squat", folder / "squat.mp4", fps=30, width=640, height=480, reps=reps)
-               or folder / "squat.mp4")
-    out = folder / "squat.mjpeg"
-    with av.open(str(out), "w", format="mjpeg") as container:
-        stream = container.add_stream("mjpeg", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuvj420p"
-        for frame in open_video(mp4):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")
+    need_chromium()
     ex_dir = tmp_path / "exercises"
     shutil.copytree(EXERCISES_DIR, ex_dir)
     (ex_dir / "routines" / "browser_quick.toml").write_text(ROUTINE)
     db = tmp_path / "history.sqlite3"
     seed(db)
     env = {"POSECHECK_DB": str(db), "POSECHECK_EXERCISES_DIR": str(ex_dir)}
-    with streamlit_app(tmp_path / "streamlit.log", env) as url:
+    with streamlit_app(tmp_path, env) as url:
         yield url, db
 
 
@@ -121,7 +54,7 @@ def test_routine_and_history_pages_in_chromium(app: tuple[str, Path], tmp_path: 
     from playwright.sync_api import expect, sync_playwright
 
     url, db = app
-    clip = squat_mjpeg(tmp_path)
+    clip, _ = squat_mjpeg(tmp_path, 4)
     OUTPUT_DIR.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM,

@@ -6,73 +6,32 @@ plays in the browser, and saves a screenshot to test-output/ (and the test's tmp
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_app_review import REPO, add_sample, pick_sample, truth_reps
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, streamlit_app
+from test_app_review import add_sample, pick_sample, truth_reps
 
 from posecheck.exercises import load_all
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 ANALYSIS_TIMEOUT_MS = 240_000
-OUTPUT_DIR = REPO / "test-output"
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
     """`streamlit run app.py` on a free port, its sample folder holding one real sample clip."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")
+    need_chromium()
     samples = tmp_path / "samples"
     samples.mkdir()
-    clip, truth = pick_sample()
+    clip, _ = pick_sample()
     add_sample(samples, clip)
-    port = free_port()
-    env = {**os.environ, "POSECHECK_SAMPLES_DIR": str(samples)}
-    log = (tmp_path / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_port(port, proc, tmp_path / "streamlit.log")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early:\n{log.read_text()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.3)
-    pytest.fail(f"streamlit did not start within {timeout_s} s:\n{log.read_text()}")
+    with streamlit_app(tmp_path, {"POSECHECK_SAMPLES_DIR": str(samples)}) as url:
+        yield url
 
 
 def test_review_page_in_chromium(app_url: str, tmp_path: Path):
