@@ -12,19 +12,15 @@ from __future__ import annotations
 import base64
 import io
 import math
-import time
 import wave
-from collections.abc import Callable
 
-import av
 import numpy as np
 import streamlit as st
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
 from posecheck.live import ICE_SERVERS_ENV, LiveSession, LiveSnapshot, SetSummary, ice_servers_from_env
-from posecheck.ui import analysis, store, widgets
+from posecheck.ui import analysis, store, webcam, widgets
 
 SESSION_KEY = "live_session"
 EXERCISE_KEY = "live_exercise"
@@ -34,11 +30,6 @@ HEARD_KEY = "live_heard"  # (rep_seq, hold_seq) already beeped for, so each even
 STREAM_KEY = "live_stream"
 REFRESH_S = 0.5
 SIDE_WORDS = {"auto": "Auto", "left": "Left", "right": "Right"}
-VIDEO_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
-                     "audio": False}
-ISSUE_ICONS = {"no_person": ":material/person_search:", "too_close": ":material/zoom_out:",
-               "too_far": ":material/zoom_in:", "out_of_frame": ":material/crop_free:",
-               "wrong_view": ":material/screen_rotation:", "hold_still": ":material/hourglass_top:"}
 CSS = """<style>
 .st-key-live_beep { display: none; }
 .st-key-live_stats p { font-variant-numeric: tabular-nums; }
@@ -72,22 +63,8 @@ def render() -> None:
                        "so you need not watch the screen")
 
     with video_col:
-        servers, problem = ice_servers_from_env()
-        if problem:
-            st.warning(problem, icon=":material/warning:")
-        ctx = webrtc_streamer(
-            key=STREAM_KEY,
-            mode=WebRtcMode.SENDRECV,
-            # Explicit, even when empty: without it streamlit-webrtc fetches public STUN servers from the internet.
-            rtc_configuration={"iceServers": servers},
-            media_stream_constraints=VIDEO_CONSTRAINTS,
-            video_frame_callback=_frame_callback(session),
-            on_video_ended=session.close,  # stop, dropped connection, closed tab: keep the counts, free MediaPipe
-            async_processing=True,  # the worker processes the newest frame and drops the backlog
-            video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "playsInline": True,
-                              "style": {"width": "100%", "borderRadius": "0.5rem"}},
-        )
-        if not ctx.state.playing:
+        playing = webcam.streamer(STREAM_KEY, session)
+        if not playing:
             st.caption(":material/info: Press **START** and allow the camera. Then step back until your whole "
                        "body is in the picture; counting starts after the camera check.")
         _history_panel()
@@ -97,7 +74,7 @@ def render() -> None:
     with st.expander("Camera setup and safety", icon=":material/videocam:"):
         widgets.camera_tips(exercise)
         widgets.safety_notes(exercise)
-        if servers:
+        if servers := ice_servers_from_env()[0]:
             st.caption(f"WebRTC relays from {ICE_SERVERS_ENV}: {len(servers)} configured.")
 
 
@@ -121,18 +98,6 @@ def _session(exercise: Exercise, side: SideChoice) -> LiveSession:
     return session
 
 
-def _frame_callback(session: LiveSession) -> Callable[[av.VideoFrame], av.VideoFrame]:
-    """Runs on the WebRTC worker thread: no st.* here, only the session (captured, not looked up)."""
-
-    def callback(frame: av.VideoFrame) -> av.VideoFrame:
-        rgb = frame.to_ndarray(format="rgb24")
-        t = frame.time  # pts * time_base: the camera's own clock, so dropped frames do not skew timers
-        out = session.process(rgb, float(t) if t is not None else time.monotonic())
-        return av.VideoFrame.from_ndarray(out, format="rgb24")
-
-    return callback
-
-
 # --- the live panel (a fragment: re-runs on its own, reads only the snapshot) ----------------------
 
 
@@ -146,7 +111,7 @@ def _live_panel() -> None:
     _beep_if_new(snap)
     with st.container(border=True):
         st.subheader(":material/fact_check: Camera check", anchor=False)
-        _camera_check(snap)
+        webcam.camera_check(snap)
     with st.container(border=True):
         st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}", anchor=False)
         _counters(snap, ex)
@@ -171,23 +136,6 @@ def _history_panel() -> None:
         pct = 100 * snap.frames_with_pose / snap.frames if snap.frames else 0.0
         st.caption(f"{'Live' if snap.running else 'Camera off'} · {snap.fps:.1f} fps · {snap.callback_ms:.1f} ms per "
                    f"frame · {size} · frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}")
-
-
-def _camera_check(snap: LiveSnapshot) -> None:
-    check = snap.check
-    if not snap.running:
-        last = snap.sets[-1] if snap.sets else None
-        if last is not None and last.ended == "camera stopped":
-            st.info(f"Camera stopped. Set {last.number} kept: {set_words(last)}. Press START to go on.",
-                    icon=":material/videocam_off:")
-        else:
-            st.info("Waiting for the camera. Press START next to the video.", icon=":material/videocam_off:")
-    elif check.ready:
-        st.success("Whole body in view: counting.", icon=":material/check_circle:")
-    elif check.issue == "hold_still":
-        st.progress(check.progress, text="Body in view: hold still a moment...")
-    else:
-        st.warning(check.message, icon=ISSUE_ICONS.get(check.issue, ":material/warning:"))
 
 
 def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
@@ -217,16 +165,8 @@ def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
         st.markdown(f"{icon} **{snap.cue}**")
 
 
-def set_words(s: SetSummary) -> str:
-    if s.holds_done or (not s.reps_total and s.best_hold_s):
-        return f"{s.holds_done} hold{'s' * (s.holds_done != 1)} done, best {s.best_hold_s:.1f} s"
-    if s.per_side:
-        return f"{s.reps_left} left / {s.reps_right} right reps"
-    return f"{s.reps_total} rep{'s' * (s.reps_total != 1)}"
-
-
 def _sets_table(sets: tuple[SetSummary, ...]) -> None:
-    rows = [{"Set": s.number, "Exercise": s.exercise_name, "Result": set_words(s), "Partial": s.partial,
+    rows = [{"Set": s.number, "Exercise": s.exercise_name, "Result": webcam.set_words(s), "Partial": s.partial,
              "Faults": s.faults, "Time (s)": s.duration_s, "Target": "✓" if s.target_reached else "–",
              "Ended": s.ended} for s in reversed(sets)]
     st.dataframe(rows, hide_index=True, width="stretch")

@@ -1,6 +1,6 @@
-"""The browser camera for pages other than Live: one streamlit-webrtc streamer feeding a LiveSession.
+"""The browser camera, shared by the Live and Routine pages: one streamlit-webrtc streamer feeding a LiveSession.
 
-Same settings as the Live page (explicit ICE servers, newest-frame processing); the frame callback runs on
+Explicit ICE servers (never fetched from the internet), newest-frame processing; the frame callback runs on
 the WebRTC worker thread and only calls `session.process`, never st.*.
 """
 
@@ -13,8 +13,13 @@ import av
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from posecheck.live import LiveSession, LiveSnapshot, ice_servers_from_env
-from posecheck.ui.live import ISSUE_ICONS, VIDEO_CONSTRAINTS
+from posecheck.live import LiveSession, LiveSnapshot, SetSummary, ice_servers_from_env
+
+VIDEO_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
+                     "audio": False}
+ISSUE_ICONS = {"no_person": ":material/person_search:", "too_close": ":material/zoom_out:",
+               "too_far": ":material/zoom_in:", "out_of_frame": ":material/crop_free:",
+               "wrong_view": ":material/screen_rotation:", "hold_still": ":material/hourglass_top:"}
 
 
 def frame_callback(session: LiveSession) -> Callable[[av.VideoFrame], av.VideoFrame]:
@@ -22,7 +27,7 @@ def frame_callback(session: LiveSession) -> Callable[[av.VideoFrame], av.VideoFr
 
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
         rgb = frame.to_ndarray(format="rgb24")
-        t = frame.time  # the camera's own clock: dropped frames do not skew timers
+        t = frame.time  # pts * time_base: the camera's own clock, so dropped frames do not skew timers
         out = session.process(rgb, float(t) if t is not None else time.monotonic())
         return av.VideoFrame.from_ndarray(out, format="rgb24")
 
@@ -37,11 +42,12 @@ def streamer(key: str, session: LiveSession) -> bool:
     ctx = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
-        rtc_configuration={"iceServers": servers},  # explicit: never fetch public servers from the internet
+        # Explicit, even when empty: without it streamlit-webrtc fetches public STUN servers from the internet.
+        rtc_configuration={"iceServers": servers},
         media_stream_constraints=VIDEO_CONSTRAINTS,
         video_frame_callback=frame_callback(session),
-        on_video_ended=session.close,
-        async_processing=True,
+        on_video_ended=session.close,  # stop, dropped connection, closed tab: keep the counts, free MediaPipe
+        async_processing=True,  # the worker processes the newest frame and drops the backlog
         video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "playsInline": True,
                           "style": {"width": "100%", "borderRadius": "0.5rem"}},
     )
@@ -52,10 +58,23 @@ def camera_check(snap: LiveSnapshot) -> None:
     """One line on whether counting runs, and what to change if not."""
     check = snap.check
     if not snap.running:
-        st.info("Waiting for the camera. Press START next to the video.", icon=":material/videocam_off:")
+        last = snap.sets[-1] if snap.sets else None
+        if last is not None and last.ended == "camera stopped":
+            st.info(f"Camera stopped. Set {last.number} kept: {set_words(last)}. Press START to go on.",
+                    icon=":material/videocam_off:")
+        else:
+            st.info("Waiting for the camera. Press START next to the video.", icon=":material/videocam_off:")
     elif check.ready:
         st.success("Whole body in view: counting.", icon=":material/check_circle:")
     elif check.issue == "hold_still":
         st.progress(check.progress, text="Body in view: hold still a moment...")
     else:
         st.warning(check.message, icon=ISSUE_ICONS.get(check.issue, ":material/warning:"))
+
+
+def set_words(s: SetSummary) -> str:
+    if s.holds_done or (not s.reps_total and s.best_hold_s):
+        return f"{s.holds_done} hold{'s' * (s.holds_done != 1)} done, best {s.best_hold_s:.1f} s"
+    if s.per_side:
+        return f"{s.reps_left} left / {s.reps_right} right reps"
+    return f"{s.reps_total} rep{'s' * (s.reps_total != 1)}"
