@@ -26,7 +26,7 @@ from posecheck.kinematics import Kinematics
 
 SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
-HOLD_STILL_DEG_S = 25.0  # the top of a rep counts as held only while the signal moves slower than this
+HOLD_STILL_DEG_S = 10.0  # the top of a rep counts as held only while its signals move slower than this (smoothed)
 END_CONFIRM_S = 0.15  # a rep ends when the signal has stayed back at rest this long
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
@@ -127,9 +127,10 @@ class _Rep:
     faults: list[str] = field(default_factory=list)
     peak_angles: dict[str, float] = field(default_factory=dict)
     require_seen: bool = False
+    out_since: float = math.nan  # when the signal crossed out of rest (start_s is where it last rested)
     back_since: float | None = None
-    speed: float = 0.0  # deg/s of the drive signal, smoothed
-    last_val: float = math.nan
+    speed: float = 0.0  # deg/s of the drive signal's fastest part, smoothed
+    last_vals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -198,7 +199,11 @@ class Tracker:
             self._pause(t, events)
             return self._state(t, kin, events, status)
         if self.ex.kind in ("reps", "reps_hold"):
-            self._update_reps(t, dt, values, drives, events)
+            # Resting needs no reliable reading: a far leg lying still is often occluded, and it must still
+            # be armed when it moves out into view (only a reliable signal starts and counts a rep).
+            rest_drives = {s: d if math.isfinite(d) else self.ex.motion.signal.evaluate(kin.angles, s)
+                           for s, d in drives.items()}
+            self._update_reps(t, dt, values, drives, events, rest_drives)
         elif self.ex.kind == "hold":
             self._update_hold(t, dt, values, events)
         elif self._circles is not None:
@@ -228,25 +233,27 @@ class Tracker:
     # --- reps ---------------------------------------------------------------------------------
 
     def _update_reps(self, t: float, dt: float, values: dict[str, float], drives: dict[str, float],
-                     events: list[Event]) -> None:
+                     events: list[Event], rest_drives: dict[str, float] | None = None) -> None:
         m = self.ex.motion
         assert m is not None
         sgn = 1.0 if m.direction == "up" else -1.0
         travel = sgn * (m.target - m.rest)
         prog = {s: sgn * (v - m.rest) for s, v in drives.items()}
+        rest_drives = rest_drives or drives
         first = not self._seen_motion
         self._seen_motion = True
-        for s, p in prog.items():  # arming: a side must rest before it can count
+        for s, rd in rest_drives.items():  # arming: a side must rest before it can count
+            p = sgn * (rd - m.rest)
             if first and math.isfinite(p) and p <= 2 * m.hysteresis_deg:
                 # A clip that opens at (or just off) rest is already in position: its first rep counts.
                 self._armed[s] = True
-                self._last_rest_t[s], self._rest_val[s] = t, drives[s]
+                self._last_rest_t[s], self._rest_val[s] = t, rd
             if math.isfinite(p) and p <= m.hysteresis_deg:
                 # The rep starts where the signal last sat at its most rested value, not where it crossed
                 # the threshold (which is already part-way down).
                 if self._rest_since[s] is None or p <= self._rest_min[s] + 1.0:
                     self._last_rest_t[s] = t
-                    self._rest_val[s] = drives[s]
+                    self._rest_val[s] = rd
                     self._rest_min[s] = min(p, self._rest_min[s]) if self._rest_since[s] is not None else p
                 if self._rest_since[s] is None:
                     self._rest_since[s] = t
@@ -268,7 +275,7 @@ class Tracker:
             if starters:
                 s = max(starters, key=lambda k: prog[k])
                 start_t = self._last_rest_t.get(s, t)
-                self._rep = _Rep(s, start_t, self._rest_val.get(s, drives[s]), drives[s], t)
+                self._rep = _Rep(s, start_t, self._rest_val.get(s, drives[s]), drives[s], t, out_since=t)
                 self._phase = "moving"
             else:
                 self._phase = "rest" if any(self._armed.values()) else "setup"
@@ -277,17 +284,27 @@ class Tracker:
         p = prog[rep.side]
         if not math.isfinite(p):
             return  # this side is hidden for a moment: freeze
-        if dt > 0 and math.isfinite(rep.last_val):  # smoothed speed: holding means keeping still at the top
+        # Holding means keeping still at the top: the smoothed speed of the fastest signal the drive is made
+        # of (a difference of two thighs can stand still while both move, when one's reading drags the other).
+        if dt > 0:
+            fastest = 0.0
+            for name in m.signal.names(rep.side):
+                v, last = values.get(name, math.nan), rep.last_vals.get(name, math.nan)
+                if math.isfinite(v) and math.isfinite(last):
+                    fastest = max(fastest, abs(v - last) / dt)
             a = min(1.0, dt / 0.15)
-            rep.speed = (1 - a) * rep.speed + a * abs(drives[rep.side] - rep.last_val) / dt
-        rep.last_val = drives[rep.side]
+            rep.speed = (1 - a) * rep.speed + a * fastest
+        rep.last_vals = {name: values.get(name, math.nan) for name in m.signal.names(rep.side)}
         if sgn * (drives[rep.side] - rep.peak_val) > 0:
             rep.peak_val, rep.peak_s = drives[rep.side], t
             rep.peak_angles = {k: round(v, 1) for k, v in values.items() if k.startswith(("left_", "right_", "trunk"))}
         # The motion's defining condition (e.g. the back knee bends in a lunge, unlike a knee drive) must
         # hold at the target, or the excursion is some other movement.
-        required = self._motion_ok(values, rep.side) is not False
-        rep.require_seen = rep.require_seen or required
+        motion_ok = self._motion_ok(values, rep.side)
+        required = motion_ok is not False
+        # A partial rep needs the motion's own condition actually seen (True, not just unknown): a lunge's
+        # step forward lifts the front thigh as far as a shallow lunge, but its back knee stays straight.
+        rep.require_seen = rep.require_seen or motion_ok is True or not m.require
         in_target = p >= travel if not (rep.reached and self._phase == "target") else p >= travel - m.hysteresis_deg
         in_target = in_target and (required or rep.reached)
         if in_target:
@@ -339,7 +356,9 @@ class Tracker:
         if rep.reached:
             self.reps.append(record)
             events.append(Event("rep", t, rep.side, "rep counted", rep=record))
-        elif rom >= m.partial_min_deg and rep.require_seen:
+        elif rom >= m.partial_min_deg and rep.require_seen and t - rep.out_since >= m.min_rep_s:
+            # A partial rep is a real attempt: out of rest for at least min_rep_s (a side-label glitch or a
+            # quick step is not), with the motion's own condition seen (see require_seen).
             self.partials.append(record)
             self._fault(t, "partial_rep", m.partial_cue, "warning", rep.side, events)
             events.append(Event("partial", t, rep.side, m.partial_cue, rep=record))
