@@ -170,6 +170,7 @@ class Tracker:
         self._hold: _Hold | None = None
         self._pos_since: tuple[str, float] | None = None
         self._bounce = _BounceDetector(exercise.hold) if exercise.hold and exercise.hold.bounce_signal else None
+        self._bounce_raised = False
         self._t: float | None = None
         self._last_hip: tuple[np.ndarray, float, float] | None = None  # position, torso length, t
         self._wrong_view_since: float | None = None
@@ -396,10 +397,12 @@ class Tracker:
         if self._bounce is not None and (self._hold is not None or side is not None):
             bs = self._hold.side if self._hold else side
             self._bounce.add(t, spec.bounce_signal.evaluate(values, bs) if spec.bounce_signal else math.nan)
-            if self._bounce.bouncing(t):
+            bouncing = self._bounce.bouncing(t)
+            if bouncing and not self._bounce_raised:  # one fault per bout of bouncing, not one per frame
                 self._fault(t, "bouncing", "Ease into the stretch: never bounce", "error", bs, events)
-                if self._hold is not None and "bouncing" not in self._hold.faults:
-                    self._hold.faults.append("bouncing")
+            if bouncing and self._hold is not None and "bouncing" not in self._hold.faults:
+                self._hold.faults.append("bouncing")
+            self._bounce_raised = bouncing
         h = self._hold
         if h is None:
             if side is None:
@@ -439,6 +442,8 @@ class Tracker:
             results = [c.evaluate(values, s) for c in spec.position]
             if any(r is False for r in results):
                 continue
+            if any(r is not True for c, r in zip(spec.position, results, strict=True) if _names_side(c)):
+                continue  # the working leg's own conditions must be seen, not assumed
             known = sum(r is True for r in results)
             if known * 2 >= len(results) and known > best_score:  # most of the position must be seen
                 best, best_score = s, known
@@ -600,6 +605,11 @@ def _all_true(conds: tuple[Condition, ...], values: dict[str, float], side: str)
     return True
 
 
+def _names_side(cond: Condition) -> bool:
+    """Whether a condition reads the working side itself ({side}), not only the other side or the trunk."""
+    return any("{side}" in name for _, name in cond.expr.terms)
+
+
 def _expand(name: str) -> list[str]:
     return [f"left_{name}", f"right_{name}"] if name in PER_SIDE_BASES else [name]
 
@@ -674,17 +684,29 @@ class _CircleCounter:
 
 
 class _BounceDetector:
-    """Counts direction reversals of at least `amp` degrees within a sliding window (a zig-zag filter)."""
+    """Counts direction reversals of at least `amp` degrees within a sliding window (a zig-zag filter).
+
+    The zig-zag runs on a running median over the last `median_s` seconds, so a glitch of a few frames
+    (a joint read 20 deg off for a frame or three) is no swing, while a real bounce (a few per second,
+    half-periods of 0.3 s and more) keeps its amplitude.
+    """
+
+    median_s = 0.25
 
     def __init__(self, spec: HoldSpec) -> None:
         self.amp, self.count, self.window = spec.bounce_amp_deg, spec.bounce_count, spec.bounce_window_s
         self._ext: float | None = None
         self._dir = 0
         self._reversals: deque[float] = deque()
+        self._recent: deque[tuple[float, float]] = deque()
 
     def add(self, t: float, v: float) -> None:
         if not math.isfinite(v):
             return
+        self._recent.append((t, v))
+        while t - self._recent[0][0] > self.median_s:
+            self._recent.popleft()
+        v = float(np.median([x for _, x in self._recent])) if len(self._recent) > 2 else v
         if self._ext is None:
             self._ext = v
             return
