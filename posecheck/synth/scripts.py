@@ -162,6 +162,9 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     hip_w = np.array([x0 + np.sqrt((0.995 * legl) ** 2 - (0.98 * b.shin) ** 2), ankle_y - 0.98 * b.shin])
     front_w = np.array([hip_w[0] + 0.97 * b.thigh, ankle_y])
     hip_s = np.array([x0 + 0.03 * b.thigh, ankle_y - 0.99 * legl])
+    back_a = np.array([x0, ankle_y])
+    r_s, r_w = float(np.linalg.norm(hip_s - back_a)), float(np.linalg.norm(hip_w - back_a))
+    u_s, u_w = (hip_s - back_a) / r_s, (hip_w - back_a) / r_w
     go_s = 1.6
     s = Track(0.0).hold(SETUP_S).to(1.0, go_s)
     t_in = s.t
@@ -171,7 +174,13 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
 
     def pose(t: float):  # noqa: ANN202
         e = s.at(t)
-        hip = hip_s + (hip_w - hip_s) * e
+        # The hip travels on an arc about the back ankle, so the back leg stays straight through the step
+        # (a straight line between the two poses would bend the back knee to ~117 deg half-way).
+        # The hip sinks a little behind the stepping foot (eh lags e), so the front knee bends past the
+        # position's line about half-way through the step, where the hold's truth starts.
+        eh = e ** 1.6
+        hip = back_a + r_s * (1 - eh) * u_s + r_w * eh * u_w
+        hip = back_a + (hip - back_a) / np.linalg.norm(hip - back_a) * (r_s + (r_w - r_s) * eh)
         lift = 0.05 * b.height * np.sin(np.pi * e) ** 2  # the stepping foot clears the floor
         fa = np.array([x0 + 0.06 * b.thigh + (front_w[0] - x0 - 0.06 * b.thigh) * e, ankle_y - lift])
         ankles = {back: np.array([x0, ankle_y]), leg: fa}
