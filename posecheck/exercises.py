@@ -91,7 +91,7 @@ class Condition:
             return None
         above = v >= self.lo if self.lo_inclusive else v > self.lo
         below = v <= self.hi if self.hi_inclusive else v < self.hi
-        return above and below
+        return bool(above and below)  # a plain bool: callers test `is False` (a numpy value would slip past)
 
 
 def resolve_name(template: str, side: str) -> str:

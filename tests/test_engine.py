@@ -16,10 +16,11 @@ from posecheck.pose import PoseFrame
 FPS = 30.0
 
 
-def kin(t: float, view: str = "side", detected: bool = True, pose: PoseFrame | None = None, **angles: float):
+def kin(t: float, view: str = "side", detected: bool = True, pose: PoseFrame | None = None,
+        unreliable: tuple[str, ...] = (), **angles: float):
     values = {n: math.nan for n in SIGNALS}
     values.update(angles)
-    reliable = {n: detected and math.isfinite(v) for n, v in values.items()}
+    reliable = {n: detected and math.isfinite(v) and n not in unreliable for n, v in values.items()}
     return Kinematics(t, detected, values, reliable, view, pose=pose)
 
 
@@ -44,7 +45,7 @@ def run(ex_id: str, frames: list[dict], times: list[float] | None = None, side: 
         if a is None:
             states.append(tr.update(kin(t, detected=False)))
         else:
-            states.append(tr.update(kin(t, view=a.pop("_view", view), **a)))
+            states.append(tr.update(kin(t, view=a.pop("_view", view), unreliable=a.pop("_unreliable", ()), **a)))
     tr.finish()
     return tr, states
 
@@ -252,3 +253,133 @@ def test_clip_opening_near_rest_counts_its_first_rep(opening, expected):
     first = ramp(opening, 90, 0.8) + [90.0] * 9 + ramp(90, 175, 1.0) + [175.0] * 15
     tr, _ = run("squat", squat_frames(first + squat_signal(1, setup=0.2)))
     assert len(tr.reps) == expected
+
+
+# --- partial reps: a real attempt, not a step or a glitch -------------------------------------------------
+
+
+def lunge_frames(front_peak: float, back_knee: float | None, go_s: float, hold_s: float = 0.3) -> list[dict]:
+    """Standing, the right (front) thigh rises to `front_peak` and back; the back (left) knee bends to
+    `back_knee` at the peak (None: the far back knee is not reliably seen)."""
+    def frame(x: float) -> dict:  # x: 0 standing .. 1 at the peak
+        f = {"right_thigh_incline": -85 + (front_peak + 85) * x, "left_thigh_incline": -85.0,
+             "right_knee": 178 - 90 * x, "left_knee": 178 - (178 - (back_knee or 178)) * x, "trunk_incline": 3.0}
+        if back_knee is None:
+            f["_unreliable"] = ("left_knee", "left_thigh_incline")
+        return f
+    return ([frame(0)] * 30 + [frame(x) for x in ramp(0, 1, go_s)] + [frame(1)] * round(hold_s * FPS)
+            + [frame(x) for x in ramp(1, 0, go_s)] + [frame(0)] * 30)
+
+
+@pytest.mark.parametrize(("case", "front_peak", "back_knee", "go_s", "partials"), [
+    ("step, back knee unseen", -50, None, 0.2, 0),
+    ("slow step, back knee unseen", -45, None, 0.6, 0),  # long enough, but the lunge's own condition never seen
+    ("quick dip, back knee bent", -45, 130, 0.1, 0),  # out of rest for less than min_rep_s
+    ("shallow lunge, back knee bent", -45, 130, 0.8, 1),
+    ("shallow lunge, back knee straight", -45, 175, 0.8, 0),  # a knee lift, not a lunge
+])
+def test_partial_lunge_needs_a_real_attempt(case, front_peak, back_knee, go_s, partials):
+    tr, _ = run("lunge", lunge_frames(front_peak, back_knee, go_s, hold_s=0.0 if go_s < 0.3 else 0.3))
+    assert (len(tr.reps), len(tr.partials)) == (0, partials), case
+
+
+def test_full_lunge_still_counts_with_the_back_knee_unseen():
+    tr, _ = run("lunge", lunge_frames(0, None, 1.0))
+    assert (len(tr.reps), len(tr.partials)) == (1, 0)
+
+
+def test_a_brief_side_glitch_is_not_a_partial_rep():
+    """knee_to_chest: the right hip reads 90 for 0.2 s (a left/right label swap) while the left knee is in."""
+    def frame(rh: float, lh: float) -> dict:
+        return {"right_hip": rh, "left_hip": lh, "right_knee": 175.0, "left_knee": 175.0 if lh > 150 else 70.0,
+                "trunk_incline": 88.0}
+    frames = [frame(178, 178)] * 30 + [frame(178, v) for v in ramp(178, 60, 1.0)] + [frame(178, 60)] * 15
+    frames += [frame(90, 60)] * 6 + [frame(178, 60)] * 15 + [frame(178, v) for v in ramp(60, 178, 1.0)]
+    frames += [frame(178, 178)] * 30
+    tr, _ = run("knee_to_chest", frames)
+    assert [r.side for r in tr.reps] == ["left"] and tr.partials == []
+
+
+# --- arming a side whose resting leg is occluded ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("hidden_at_rest", "reps"), [(False, 2), (True, 2)])
+def test_far_leg_hidden_at_rest_still_counts(hidden_at_rest, reps):
+    """psoas_march facing away: the far (right) thigh is unreliable while it rests at 90/90."""
+    def frame(r: float, l_: float) -> dict:
+        f = {"right_thigh_incline": r, "left_thigh_incline": l_, "right_knee": 90.0, "left_knee": 90.0,
+             "trunk_incline": 88.0}
+        if hidden_at_rest and r > 80:  # hidden from well before the rep leaves rest (70 - 6 deg) until back
+            f["_unreliable"] = ("right_thigh_incline", "right_knee")
+        return f
+    down, up = ramp(88, 20, 1.3), ramp(20, 88, 1.3)
+    frames = [frame(88, 88)] * 30
+    frames += [frame(v, 88) for v in down] + [frame(20, 88)] * 12 + [frame(v, 88) for v in up] + [frame(88, 88)] * 20
+    frames += [frame(88, v) for v in down] + [frame(88, 20)] * 12 + [frame(88, v) for v in up] + [frame(88, 88)] * 30
+    tr, _ = run("psoas_march", frames)
+    assert len(tr.reps) == reps and [r.side for r in tr.reps] == ["right", "left"]
+
+
+# --- hold at the top counts only while still ---------------------------------------------------------------
+
+
+def eased(a: float, b: float, seconds: float) -> list[float]:
+    return [a + (b - a) * (1 - math.cos(math.pi * x)) / 2 for x in ramp(0, 1, seconds)]
+
+
+@pytest.mark.parametrize(("case", "drift"), [("still", 0.0), ("both thighs drift together", 1.0)])
+def test_top_hold_counts_only_while_still(case, drift):
+    """A cosine-eased lift (slow near the top) and, in the drift case, 3 s in which the raised and the bent thigh
+    both move at ~20 deg/s (the drive, their difference, stays put): only still time counts."""
+    def frame(work: float, support: float = 45.0) -> dict:
+        return {"left_thigh_incline": work, "right_thigh_incline": support, "left_knee": 178.0, "right_knee": 90.0,
+                "trunk_incline": 88.0}
+    frames = [frame(0)] * 30 + [frame(v) for v in eased(0, 45, 1.5)] + [frame(45)] * 150
+    if drift:
+        wobble = [15 * math.sin(2 * math.pi * i / 45) for i in range(90)]  # +-15 deg at 0.67 Hz: ~60 deg/s peak
+        frames += [frame(45 + w, 45 + w) for w in wobble]
+    frames += [frame(v) for v in eased(45, 0, 1.5)] + [frame(0)] * 30
+    tr, _ = run("single_leg_raise", frames)
+    assert len(tr.reps) == 1
+    assert tr.reps[0].hold_s == pytest.approx(5.0, abs=0.45), case
+
+
+# --- hold position: the working leg's own conditions must be seen ---------------------------------------
+
+
+@pytest.mark.parametrize(("right_thigh", "hold_sides"), [(-20.0, ["right"]), (math.nan, [])])
+def test_hold_position_needs_the_working_legs_own_conditions(right_thigh, hold_sides):
+    """lying_psoas_stretch: left knee hugged, right leg hanging; with the hanging thigh unseen, 2 of 3
+    conditions are met (lying, other knee in) but nothing says the right leg hangs: no hold."""
+    frame = {"trunk_incline": 88.0, "left_hip": 60.0, "right_hip": 200.0, "right_thigh_incline": right_thigh,
+             "left_thigh_incline": 60.0, "left_knee": 60.0, "right_knee": 150.0}
+    tr, _ = run("lying_psoas_stretch", [frame] * 150)
+    assert [h.side for h in tr.holds] == hold_sides
+
+
+# --- bouncing: a real oscillation, not a glitch ----------------------------------------------------------
+
+
+def glitched(frames: list[dict], key: str, every: int, length: int, depth: float) -> list[dict]:
+    out = [dict(f) for f in frames]
+    for i in range(every, len(out), every):
+        for j in range(i, min(i + length, len(out))):
+            out[j][key] -= depth
+    return out
+
+
+@pytest.mark.parametrize(("case", "frames", "bouncing"), [
+    ("still", kneel_frames(8), False),
+    ("single-frame glitches of 24 deg", glitched(kneel_frames(8), "left_knee", 15, 1, 24), False),
+    ("three-frame glitches of 20 deg", glitched(kneel_frames(8), "left_knee", 20, 3, 20), False),
+    ("slow drift of 10 deg", [dict(f, left_knee=90 + 10 * i / 240) for i, f in enumerate(kneel_frames(8))], False),
+    ("bouncing +-8 deg at 1.3 Hz", kneel_frames(8, wobble=8, hz=1.3), True),
+    ("bouncing +-6 deg at 2 Hz", kneel_frames(8, wobble=6, hz=2.0), True),
+])
+def test_bounce_needs_a_real_oscillation(case, frames, bouncing):
+    tr, _ = run("kneeling_hip_flexor_stretch", [STAND] * 30 + frames + [STAND] * 60)
+    codes = [f.code for f in tr.faults if f.code == "bouncing"]
+    assert bool(codes) == bouncing, case
+    assert len(codes) <= 1  # one fault per bout, not one per frame
+    if not bouncing:
+        assert [round(h.duration_s) for h in tr.holds] == [8]
