@@ -127,10 +127,12 @@ class _Rep:
     faults: list[str] = field(default_factory=list)
     peak_angles: dict[str, float] = field(default_factory=dict)
     require_seen: bool = False
+    require_true: bool = False  # the motion's own condition was seen true (not just unknown)
     out_since: float = math.nan  # when the signal crossed out of rest (start_s is where it last rested)
     back_since: float | None = None
     speed: float = 0.0  # deg/s of the drive signal's fastest part, smoothed
     last_vals: dict[str, float] = field(default_factory=dict)
+    speed_fresh: bool = False  # speed was measured on the previous frame too
 
 
 @dataclass
@@ -176,6 +178,7 @@ class Tracker:
         self._wrong_view_since: float | None = None
         self._phase = "setup"
         self._circles = _CircleCounter(exercise.circles) if exercise.circles else None
+        self._check_values: dict[str, float] = {}
 
     # --- public ---------------------------------------------------------------------------
 
@@ -199,6 +202,7 @@ class Tracker:
         if status is not None:
             self._pause(t, events)
             return self._state(t, kin, events, status)
+        self._check_values = values  # what the form checks read (see _update_reps: label swaps)
         if self.ex.kind in ("reps", "reps_hold"):
             # Resting needs no reliable reading: a far leg lying still is often occluded, and it must still
             # be armed when it moves out into view (only a reliable signal starts and counts a rep).
@@ -209,7 +213,7 @@ class Tracker:
             self._update_hold(t, dt, values, events)
         elif self._circles is not None:
             self._update_circles(t, kin, values, events)
-        self._run_checks(t, values, events)
+        self._run_checks(t, self._check_values, events)
         return self._state(t, kin, events, None)
 
     def finish(self) -> list[Event]:
@@ -287,21 +291,37 @@ class Tracker:
             return  # this side is hidden for a moment: freeze
         # Holding means keeping still at the top: the smoothed speed of the fastest signal the drive is made
         # of (a difference of two thighs can stand still while both move, when one's reading drags the other).
+        # A bilateral mean ("hip") is read per side: the mean jumps when one side drops in or out of view.
+        names = [n for name in m.signal.names(rep.side) for n in _expand(name)]
         if dt > 0:
-            fastest = 0.0
-            for name in m.signal.names(rep.side):
+            fastest: float | None = None
+            for name in names:
                 v, last = values.get(name, math.nan), rep.last_vals.get(name, math.nan)
                 if math.isfinite(v) and math.isfinite(last):
-                    fastest = max(fastest, abs(v - last) / dt)
-            a = min(1.0, dt / 0.15)
-            rep.speed = (1 - a) * rep.speed + a * fastest
-        rep.last_vals = {name: values.get(name, math.nan) for name in m.signal.names(rep.side)}
+                    fastest = max(fastest or 0.0, abs(v - last) / dt)
+            if fastest is None:  # nothing to compare with (hidden, or the other side in view): unknown
+                rep.speed_fresh = False
+            elif not rep.speed_fresh:  # first measure after a gap: no stale speed decaying into it
+                rep.speed, rep.speed_fresh = fastest, True
+            else:
+                a = min(1.0, dt / 0.15)
+                rep.speed = (1 - a) * rep.speed + a * fastest
+        rep.last_vals = {name: values.get(name, math.nan) for name in names}
         if sgn * (drives[rep.side] - rep.peak_val) > 0:
             rep.peak_val, rep.peak_s = drives[rep.side], t
             rep.peak_angles = {k: round(v, 1) for k, v in values.items() if k.startswith(("left_", "right_", "trunk"))}
         # The motion's defining condition (e.g. the back knee bends in a lunge, unlike a knee drive) must
         # hold at the target, or the excursion is some other movement.
         motion_ok = self._motion_ok(values, rep.side)
+        if motion_ok is False and rep.require_true:
+            # The rep's defining condition held on its side and now holds only with the two legs' readings
+            # exchanged (e.g. single-leg raise: the working knee reads bent, the support knee straight). With
+            # the thigh still driving the rep, that is a label swap where the legs overlap in the image, not
+            # a change of legs: the checks read the exchanged values.
+            mirrored = _mirror(values, m.require, rep.side)
+            if self._motion_ok(mirrored, rep.side) is True:
+                self._check_values, motion_ok = mirrored, True
+        rep.require_true = rep.require_true or motion_ok is True
         required = motion_ok is not False
         # A partial rep needs the motion's own condition actually seen (True, not just unknown): a lunge's
         # step forward lifts the front thigh as far as a shallow lunge, but its back knee stays straight.
@@ -313,7 +333,8 @@ class Tracker:
                 rep.reached = True
             if rep.target_since is None:
                 rep.target_since = t
-            elif self.ex.kind == "reps_hold" and not self._error_failing() and rep.speed < HOLD_STILL_DEG_S:
+            elif (self.ex.kind == "reps_hold" and not self._error_failing() and rep.speed_fresh
+                  and rep.speed < HOLD_STILL_DEG_S):
                 rep.hold_s += dt
                 ht = self.ex.targets.hold_s
                 if ht and rep.hold_s >= ht and rep.hold_s - dt < ht:
@@ -603,6 +624,18 @@ def _all_true(conds: tuple[Condition, ...], values: dict[str, float], side: str)
     if results and all(r is None for r in results):
         return None
     return True
+
+
+def _mirror(values: dict[str, float], conds: tuple[Condition, ...], side: str) -> dict[str, float]:
+    """`values` with the left/right readings of the signals `conds` name exchanged."""
+    out = dict(values)
+    for c in conds:
+        for name in c.expr.names(side):
+            for a, b in (("left_", "right_"), ("right_", "left_")):
+                if name.startswith(a):
+                    twin = b + name[len(a):]
+                    out[name], out[twin] = values.get(twin, math.nan), values.get(name, math.nan)
+    return out
 
 
 def _names_side(cond: Condition) -> bool:

@@ -383,3 +383,25 @@ def test_bounce_needs_a_real_oscillation(case, frames, bouncing):
     assert len(codes) <= 1  # one fault per bout, not one per frame
     if not bouncing:
         assert [round(h.duration_s) for h in tr.holds] == [8]
+
+
+# --- a label swap of the lower legs is not a form fault ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("case", "top_work_knee", "top_support_knee", "knee_bent"), [
+    ("straight leg", 178.0, 90.0, False),
+    ("lower legs swap labels at the top", 73.0, 177.0, False),  # the thighs overlap: readings exchanged
+    ("working knee bends, support stays bent", 100.0, 90.0, True),
+    ("working knee bends a little", 140.0, 90.0, True),
+])
+def test_single_leg_raise_knee_swap_is_not_a_bent_knee(case, top_work_knee, top_support_knee, knee_bent):
+    def frame(work: float, top: bool) -> dict:
+        return {"left_thigh_incline": work, "right_thigh_incline": 45.0, "trunk_incline": 88.0,
+                "left_knee": top_work_knee if top else 178.0, "right_knee": top_support_knee if top else 90.0}
+    frames = [frame(0, False)] * 30 + [frame(v, v > 40) for v in ramp(0, 45, 1.5)] + [frame(45, True)] * 150
+    frames += [frame(v, v > 40) for v in ramp(45, 0, 1.5)] + [frame(0, False)] * 30
+    tr, _ = run("single_leg_raise", frames)
+    assert len(tr.reps) == 1
+    assert ("knee_bent" in tr.reps[0].faults) == knee_bent, case
+    if not knee_bent:
+        assert tr.reps[0].hold_s == pytest.approx(5.0, abs=0.4) and tr.reps[0].ok
