@@ -21,12 +21,14 @@ from typing import Literal
 import numpy as np
 
 from posecheck import pose as P
-from posecheck.exercises import PER_SIDE_BASES, Check, CircleSpec, Condition, Exercise, HoldSpec
+from posecheck.exercises import PER_SIDE_BASES, Check, CircleSpec, Condition, Exercise, HoldSpec, Motion
 from posecheck.kinematics import Kinematics
 
 SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
-HOLD_STILL_DEG_S = 10.0  # the top of a rep counts as held only while its signals move slower than this (smoothed)
+# The top of a rep counts as held only while its signals move slower than this (smoothed deg/s); the default
+# of motion.hold_still_deg_s, which an exercise lifted and lowered slowly sets lower.
+HOLD_STILL_DEG_S = Motion.hold_still_deg_s
 END_CONFIRM_S = 0.15  # a rep ends when the signal has stayed back at rest this long
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
@@ -334,7 +336,7 @@ class Tracker:
             if rep.target_since is None:
                 rep.target_since = t
             elif (self.ex.kind == "reps_hold" and not self._error_failing() and rep.speed_fresh
-                  and rep.speed < HOLD_STILL_DEG_S):
+                  and rep.speed < m.hold_still_deg_s):
                 rep.hold_s += dt
                 ht = self.ex.targets.hold_s
                 if ht and rep.hold_s >= ht and rep.hold_s - dt < ht:

@@ -160,6 +160,7 @@ class Motion:
     min_rest_s: float = 0.3  # time at rest before counting starts (getting into position is no rep)
     partial_cue: str = "Go through the full range"
     require: tuple[Condition, ...] = ()  # what makes a motion this exercise (e.g. the working leg straight)
+    hold_still_deg_s: float = 25.0  # reps_hold: the top counts as held only while the signal moves slower
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ def _parse_motion(r: _Reader, fname: str) -> Motion:
         partial_min_deg=m.num("partial_min_deg", 15.0), min_rep_s=m.num("min_rep_s", 0.5),
         min_rest_s=m.num("min_rest_s", 0.3), partial_cue=m.str("partial_cue", "Go through the full range"),
         require=tuple(parse_condition(x, m.where("require")) for x in m.str_list("require", [])),
+        hold_still_deg_s=m.num("hold_still_deg_s", 25.0),
     )
 
 

@@ -29,12 +29,7 @@ ERROR_FAULTS = {"bouncing", "knee_bent"}  # error-level faults stop the hold clo
 
 # Known disagreements, measured (30 fps, 640x480), each with its cause; not yet fixed. A listed test still runs
 # its assertion under xfail(strict=True): once the cause is fixed it XPASSes, which fails, so the entry must go.
-XFAIL: dict[tuple[str, str], str] = {
-    ("single_leg_raise_left", "holds"): "0 s vs 5.00 s: at the top the raised thigh lies over the bent one and the "
-                                        "lower legs swap labels (left knee read ~73, right ~177); knee_bent (error) "
-                                        "then stops the hold clock. A kinematics (side-labelling) issue",
-    ("single_leg_raise_left", "faults"): "knee_bent raised on the straight leg (lower-leg label swap, see holds)",
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,20 @@ def test_user_adds_an_exercise_by_writing_one_file(tmp_path):
 def test_unknown_exercise_lists_the_known_ones():
     with pytest.raises(Exception, match="unknown exercise 'nope'.*squat"):
         get_exercise("nope")
+
+
+def test_hold_stillness_defaults_and_per_exercise_value(tmp_path):
+    p = tmp_path / "demo.toml"
+    p.write_text(GOOD)
+    assert load_exercise(p).motion.hold_still_deg_s == 25.0
+    p.write_text(GOOD + "hold_still_deg_s = 12\n")
+    assert load_exercise(p).motion.hold_still_deg_s == 12.0
+    assert get_exercise("single_leg_raise").motion.hold_still_deg_s == 10.0  # lifted and lowered slowly
+
+
+def test_conditions_return_plain_bools():
+    import numpy as np
+
+    cond = parse_condition("{side}_knee <= 150", "test")
+    assert cond.evaluate({"left_knee": np.float64(175.0)}, "left") is False
+    assert cond.evaluate({"left_knee": np.float64(140.0)}, "left") is True
