@@ -30,7 +30,9 @@ class OneEuroFilter:
     """Filters a fixed-length vector of signals, one sample (timestamp, values) at a time.
 
     NaN in a channel passes through as NaN and resets that channel, so the next valid value starts
-    fresh rather than being blended with a stale one.
+    fresh rather than being blended with a stale one. A channel in `hold` (e.g. marked unreliable this
+    frame) passes its raw value through without touching its state, so a glitch never smears into the
+    frames after it; held for longer than `max_gap_s`, the channel restarts fresh.
     """
 
     def __init__(self, size: int, params: OneEuroParams | None = None) -> None:
@@ -38,14 +40,25 @@ class OneEuroFilter:
         self._x = np.full(size, np.nan)
         self._dx = np.zeros(size)
         self._t: float | None = None
+        self._t_ch = np.full(size, -np.inf)  # last time each channel took a sample
 
     def reset(self) -> None:
         self._x[:] = np.nan
         self._dx[:] = 0.0
         self._t = None
+        self._t_ch[:] = -np.inf
 
-    def __call__(self, t_s: float, values: np.ndarray) -> np.ndarray:
+    def __call__(self, t_s: float, values: np.ndarray, hold: np.ndarray | None = None) -> np.ndarray:
         x = np.asarray(values, dtype=np.float64)
+        if hold is not None and np.any(hold):
+            hold = np.asarray(hold, dtype=bool)
+            keep_x, keep_dx, keep_t = self._x.copy(), self._dx.copy(), self._t_ch.copy()
+            out = self(t_s, np.where(hold, np.nan, x))
+            stale = t_s - keep_t > self.params.max_gap_s
+            self._x = np.where(hold, np.where(stale, np.nan, keep_x), self._x)
+            self._dx = np.where(hold, np.where(stale, 0.0, keep_dx), self._dx)
+            self._t_ch = np.where(hold, keep_t, self._t_ch)
+            return np.where(hold, x, out)
         p = self.params
         if self._t is None or t_s - self._t > p.max_gap_s or t_s <= self._t:
             if self._t is not None and t_s <= self._t:
@@ -53,6 +66,7 @@ class OneEuroFilter:
             self._x = x.copy()
             self._dx[:] = 0.0
             self._t = t_s
+            self._t_ch = np.where(np.isnan(x), self._t_ch, t_s)
             return self._x.copy()
         dt = t_s - self._t
         self._t = t_s
@@ -65,6 +79,7 @@ class OneEuroFilter:
         a = _alpha(dt, cutoff)
         smoothed = a * x + (1 - a) * self._x
         self._x = np.where(missing, np.nan, np.where(fresh, x, smoothed))
+        self._t_ch = np.where(missing, self._t_ch, t_s)
         return self._x.copy()
 
 

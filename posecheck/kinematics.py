@@ -19,6 +19,9 @@ import numpy as np
 
 from posecheck import pose as P
 from posecheck.pose import PoseFrame
+from posecheck.sides import SideDecision, SideTracker, swap_left_right, swap_legs
+
+__all__ = ["SideDecision", "SideTracker", "swap_left_right", "swap_legs"]  # re-exported: left/right is decided here
 
 AngleSource = Literal["2d", "3d", "auto"]
 View = Literal["side", "front", "oblique", "unknown"]
@@ -174,28 +177,36 @@ def labels_swapped(px: np.ndarray, world: np.ndarray | None) -> bool:
     return bool(np.sign(left_z) != np.sign(dz))
 
 
-def swap_left_right(arr: np.ndarray) -> np.ndarray:
-    out = arr.copy()
-    for a, b in P.LEFT_RIGHT_PAIRS:
-        out[[a, b]] = out[[b, a]]
-    return out
-
-
 # --- per-frame entry point --------------------------------------------------------------------
 
 
-def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: bool = True) -> Kinematics:
+def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: bool = True,
+                       sides: SideTracker | None = None) -> Kinematics:
     """Signals for one frame. `source` picks pixel (2d) or world (3d) angles; "auto" takes the 2D angle
-    where the limb moves in the image plane and the 3D one where the 2D projection foreshortens."""
+    where the limb moves in the image plane and the 3D one where the 2D projection foreshortens.
+
+    Left/right: without `sides`, this frame's geometry alone decides (`labels_swapped`); with a
+    `SideTracker` (one per stream, as AnglePipeline keeps) the decision is also consistent over time
+    and legs that MediaPipe swapped on their own are put back. `swapped` is True if either happened.
+    """
     if not pose.detected:
+        if sides is not None:
+            sides.reset()
         return Kinematics(pose.t_s, False, {n: float("nan") for n in SIGNALS}, {n: False for n in SIGNALS})
     px, world, vis = pose.image_px, pose.world_m, pose.visibility
     view = detect_view(px)
-    swapped = False
-    if fix_sides and view == "side" and labels_swapped(px, world):
-        px, vis = swap_left_right(px), swap_left_right(vis)
-        world = swap_left_right(world) if world is not None else None
-        swapped = True
+    body_vote = fix_sides and view == "side" and labels_swapped(px, world)
+    if sides is not None and fix_sides:
+        decision = sides.update(px, body_vote, side_view=view == "side", t_s=pose.t_s)
+    else:
+        decision = SideDecision(body_vote, False)
+    swap_body, swap_leg = decision.body, decision.legs
+    swapped = swap_body or swap_leg
+    for fix, fn in ((swap_body, swap_left_right), (swap_leg, swap_legs)):
+        if fix:
+            px, vis = fn(px), fn(vis)
+            world = fn(world) if world is not None else None
+    if swapped:
         pose = replace(pose, image_px=px, world_m=world, visibility=vis)
 
     a2 = angle_signals(px[:, :2])
@@ -212,6 +223,9 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
         use_3d = a3 is not None and (source == "3d" or not flat)
         angles[name] = float((a3 if use_3d else a2)[name])
         reliable[name] = bool(lm_ok[_LANDMARKS_OF[name]].all()) and (flat or use_3d)
+    for leg, lost in zip(("left", "right"), decision.lost, strict=True):
+        if lost:  # MediaPipe lost this leg (folded onto or drawn over the other): its angles mean nothing
+            reliable.update({f"{leg}_hip": False, f"{leg}_knee": False, f"{leg}_thigh_incline": False})
 
     fwd = head_direction(px)
     facing = None

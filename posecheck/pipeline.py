@@ -20,6 +20,7 @@ from posecheck.kinematics import (
     SIGNALS,
     AngleSource,
     Kinematics,
+    SideTracker,
     compute_kinematics,
     signal_vector,
     smooth_kinematics,
@@ -50,14 +51,18 @@ class AnglePipeline:
         self.source = source
         self.estimator = PoseEstimator(model_path)
         self._filter = OneEuroFilter(len(SIGNALS), smoothing) if smoothing is not None else None
+        self._sides = SideTracker()  # left/right kept consistent across frames
 
     def step(self, frame: Frame) -> StepResult:
         pose = self.estimator.process(frame.rgb, frame.t_s)
-        raw = compute_kinematics(pose, self.source)
+        raw = compute_kinematics(pose, self.source, sides=self._sides)  # resets `_sides` when the person is lost
         kin = raw
         if self._filter is not None:
             if raw.detected:
-                kin = smooth_kinematics(raw, self._filter(frame.t_s, signal_vector(raw)))
+                # Unreliable channels (a lost leg, a glitch) pass through without entering the filter state,
+                # so they never smear into the frames after them.
+                hold = np.array([not raw.ok(n) for n in SIGNALS])
+                kin = smooth_kinematics(raw, self._filter(frame.t_s, signal_vector(raw), hold))
             else:
                 self._filter.reset()  # a lost person starts fresh, never blended with the old pose
         return StepResult(frame, pose, raw, kin)

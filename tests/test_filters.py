@@ -57,3 +57,29 @@ def test_repeated_timestamp_is_ignored():
     f(0.1, np.array([12.0]))
     same = f(0.1, np.array([99.0]))
     assert same[0] < 13
+
+
+def test_held_channel_passes_through_without_touching_the_state():
+    t = np.arange(40) / 20
+    x = np.stack([90 + 20 * np.sin(t), 40 + 10 * t], axis=1)
+    clean = OneEuroFilter(2)
+    want = np.stack([clean(float(ti), row) for ti, row in zip(t, x, strict=True)])
+    glitched = x.copy()
+    glitched[20, 0] = 170.0  # a one-frame glitch, marked unreliable
+    f = OneEuroFilter(2)
+    got = np.stack([f(float(t[i]), glitched[i], np.array([i == 20, False])) for i in range(len(t))])
+    assert got[20, 0] == 170.0  # shown as measured ...
+    assert np.allclose(np.delete(got, 20, axis=0), np.delete(want, 20, axis=0), atol=1.5)  # ... but never smeared
+    unheld = OneEuroFilter(2)
+    smeared = np.stack([unheld(float(ti), row) for ti, row in zip(t, glitched, strict=True)])
+    assert abs(smeared[21, 0] - want[21, 0]) > 10  # without the hold the glitch leaks into the next frame
+    assert np.allclose(got[:, 1], want[:, 1])  # the other channel is untouched
+
+
+def test_channel_held_longer_than_max_gap_restarts_fresh():
+    f = OneEuroFilter(1, OneEuroParams(max_gap_s=0.5))
+    for i in range(10):
+        f(i / 20, np.array([10.0]))
+    for i in range(10, 30):  # held for 1 s
+        f(i / 20, np.array([500.0]), np.array([True]))
+    assert f(30 / 20, np.array([90.0]))[0] == pytest.approx(90.0)  # not blended with the value from 1 s ago

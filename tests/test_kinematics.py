@@ -6,6 +6,7 @@ import pytest
 from posecheck import pose as P
 from posecheck.kinematics import (
     SIGNALS,
+    SideTracker,
     angle_signals,
     compute_kinematics,
     detect_view,
@@ -14,6 +15,7 @@ from posecheck.kinematics import (
     joint_angle_deg,
     labels_swapped,
     swap_left_right,
+    swap_legs,
 )
 from posecheck.pose import PoseFrame, landmarks_to_pixels
 
@@ -165,3 +167,102 @@ def test_compute_kinematics_fixes_swapped_labels():
     fixed = compute_kinematics(frame, fix_sides=False)
     assert kin.swapped
     assert kin.value("left_thigh_incline") == pytest.approx(fixed.value("right_thigh_incline"))
+
+
+# --- left/right kept consistent over time (SideTracker) -----------------------------------------
+
+
+def _lying_legs(raised_deg: float, rest_deg: float = 0.0) -> np.ndarray:
+    """Supine, head at image-left, face up, labels correct (left side far, +z). The right (near) leg is
+    raised `raised_deg` above the floor, the left one `rest_deg`; both straight, 200 px long."""
+    lm = np.zeros((33, 3))
+    lm[P.NOSE] = (80, 280, 0)
+    lm[P.LEFT_EAR] = lm[P.RIGHT_EAR] = (80, 300, 0)
+    lm[[P.LEFT_SHOULDER, P.RIGHT_SHOULDER]] = (150, 300, 0)
+    lm[[P.LEFT_HIP, P.RIGHT_HIP]] = (300, 300, 0)
+    for (knee, ankle), deg in (((P.RIGHT_KNEE, P.RIGHT_ANKLE), raised_deg), ((P.LEFT_KNEE, P.LEFT_ANKLE), rest_deg)):
+        d = np.array([np.cos(np.radians(deg)), -np.sin(np.radians(deg)), 0.0])
+        lm[knee], lm[ankle] = lm[P.LEFT_HIP] + 100 * d, lm[P.LEFT_HIP] + 200 * d
+    for i in range(11, 33, 2):
+        lm[i, 2], lm[i + 1, 2] = 0.1, -0.1
+    return lm
+
+
+def _frame(lm: np.ndarray, t: float = 0.0) -> PoseFrame:
+    return PoseFrame(t, 640, 600, lm, lm / 1000, np.ones(33))
+
+
+def _right_hip_series(frames: list[np.ndarray], tracker: SideTracker | None) -> np.ndarray:
+    return np.array([compute_kinematics(_frame(lm, i / 20), sides=tracker).value("right_hip")
+                     for i, lm in enumerate(frames)])
+
+
+def test_side_tracker_undoes_a_one_frame_leg_label_flip():
+    truth = [_lying_legs(a) for a in np.linspace(10, 80, 15)]
+    seen = [swap_legs(lm) if i == 7 else lm for i, lm in enumerate(truth)]  # MediaPipe flips the legs once
+    want = _right_hip_series(truth, None)
+    assert _right_hip_series(seen, SideTracker()) == pytest.approx(want, abs=1e-6)
+    assert abs(_right_hip_series(seen, None)[7] - want[7]) > 30  # per-frame geometry alone gets it wrong
+
+
+def test_side_tracker_keeps_legs_through_a_crossing():
+    # Scissor: the right leg rises while the left one lowers; they meet at 30 deg (frame 6). MediaPipe
+    # keeps its labels while they overlap and swaps them three frames later, for good.
+    angles = np.linspace(0, 60, 13)
+    truth = [_lying_legs(a, 60 - a) for a in angles]
+    seen = [swap_legs(lm) if i >= 9 else lm for i, lm in enumerate(truth)]
+    tracker = SideTracker()
+    kins = [compute_kinematics(_frame(lm, i / 20), sides=tracker) for i, lm in enumerate(seen)]
+    want = _right_hip_series(truth, None)
+    assert [k.value("right_hip") for k in kins] == pytest.approx(want, abs=1e-6)
+    assert [k.swapped for k in kins] == [False] * 9 + [True] * 4
+    assert np.abs(_right_hip_series(seen, None)[9:] - want[9:]).min() > 30
+
+
+def test_side_tracker_gives_mediapipe_its_labels_back_after_a_long_disagreement():
+    # The tracker overrules MediaPipe's leg labels for at most max_override_s in a row: a disagreement that
+    # lasts longer more likely comes from the tracker having followed a MediaPipe mistake.
+    truth = [_lying_legs(a, 60 - a) for a in np.linspace(0, 60, 13)]
+    seen = [swap_legs(lm) if i >= 9 else lm for i, lm in enumerate(truth)] + [swap_legs(truth[-1])] * 8
+    tracker = SideTracker(max_override_s=0.3)
+    swapped = [compute_kinematics(_frame(lm, i / 20), sides=tracker).swapped for i, lm in enumerate(seen)]
+    assert swapped[9:16] == [True] * 7  # 0.30 s of overruling ...
+    assert not any(swapped[16:])  # ... then MediaPipe's labels stand, and the tracker follows them
+
+
+def test_side_tracker_body_orientation_ignores_a_one_frame_vote():
+    lm = _lying_legs(40)
+    tracker = SideTracker(body_frames=3)
+    votes = [False, False, True, False, False]
+    assert [tracker.update(lm, v).body for v in votes] == [False] * 5
+    votes = [True, True, True, True]
+    assert [tracker.update(lm, v).body for v in votes] == [False, False, True, True]
+    tracker.reset()
+    assert tracker.update(lm, True).body  # the first frame of a stream takes the geometry as it is
+
+
+def test_side_tracker_marks_a_leg_drawn_onto_the_other_as_lost():
+    # The right leg rises; for frames 5-7 MediaPipe draws it twice and the resting left leg is lost.
+    truth = [_lying_legs(a) for a in np.linspace(10, 80, 12)]
+    seen = []
+    for i, lm in enumerate(truth):
+        lm = lm.copy()
+        if 5 <= i <= 7:
+            lm[[P.LEFT_KNEE, P.LEFT_ANKLE], :2] = lm[[P.RIGHT_KNEE, P.RIGHT_ANKLE], :2] + (4, -3)
+        seen.append(lm)
+    tracker = SideTracker()
+    kins = [compute_kinematics(_frame(lm, i / 20), sides=tracker) for i, lm in enumerate(seen)]
+    assert [k.ok("left_hip") for k in kins] == [True] * 5 + [False] * 3 + [True] * 4
+    assert [k.ok("left_knee") for k in kins] == [True] * 5 + [False] * 3 + [True] * 4
+    assert all(k.ok("right_hip") for k in kins)
+    assert all(compute_kinematics(_frame(lm)).ok("left_hip") for lm in seen)  # one frame alone cannot tell
+
+
+def test_side_tracker_flags_a_folded_leg_and_resets():
+    lm = _lying_legs(40)
+    lm[[P.LEFT_KNEE, P.LEFT_ANKLE], :2] = lm[P.LEFT_HIP, :2] + [(30, 0), (130, 0)]  # thigh drawn 30 px of 100
+    tracker = SideTracker()
+    assert tracker.update(lm, False).lost == (True, False)
+    assert not tracker.update(lm, False, side_view=False).lost[0]  # only judged in side views
+    none = compute_kinematics(PoseFrame(1.0, 640, 600), sides=tracker)
+    assert not none.detected and tracker._trusted is None  # a lost person resets the tracker
