@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 ICE_SERVERS_ENV = "POSECHECK_ICE_SERVERS"
 CHECK_FRAMES = 8  # consecutive good frames the camera check wants...
 CHECK_S = 0.6  # ...spanning at least this long, so one lucky frame does not start counting
+CHECK_GRACE_S = 0.15  # a problem this brief (a frame or two without the body) pauses the check, not restarts it
 MIN_BODY_FRACTION = 0.25  # a body smaller than this part of the frame is too far for reliable angles
 EDGE_PX_FRACTION = 0.01
 MIN_VIS = 0.5
@@ -129,17 +130,24 @@ def frame_issue(kin: Kinematics, exercise: Exercise) -> tuple[str, str]:
 
 
 class CameraGate:
-    """Opens once `CHECK_FRAMES` consecutive frames spanning `CHECK_S` pass `frame_issue`; stays open."""
+    """Opens once `CHECK_FRAMES` good frames spanning `CHECK_S` pass `frame_issue`; stays open.
 
-    def __init__(self, exercise: Exercise, need_frames: int = CHECK_FRAMES, need_s: float = CHECK_S) -> None:
+    A problem lasting no longer than `CHECK_GRACE_S` (MediaPipe losing the body for a frame or two while it
+    re-locks) pauses the check instead of restarting it; a longer one starts it over.
+    """
+
+    def __init__(self, exercise: Exercise, need_frames: int = CHECK_FRAMES, need_s: float = CHECK_S,
+                 grace_s: float = CHECK_GRACE_S) -> None:
         self.exercise = exercise
         self.need_frames = max(1, need_frames)
         self.need_s = max(0.0, need_s)
+        self.grace_s = max(0.0, grace_s)
         self.reset()
 
     def reset(self) -> None:
         self._good = 0
         self._since: float | None = None
+        self._bad_since: float | None = None
         self.ready = False
 
     def update(self, kin: Kinematics) -> CameraCheck:
@@ -147,8 +155,12 @@ class CameraGate:
             return CameraCheck(True, "ok", "Counting", 1.0)
         issue, message = frame_issue(kin, self.exercise)
         if issue != "ok":
-            self._good, self._since = 0, None
+            if self._bad_since is None:
+                self._bad_since = kin.t_s
+            if self._since is None or kin.t_s - self._bad_since > self.grace_s:
+                self._good, self._since = 0, None
             return CameraCheck(False, issue, message, 0.0)
+        self._bad_since = None
         self._good += 1
         if self._since is None:
             self._since = kin.t_s
