@@ -29,6 +29,7 @@ STEP_INTO_VIEW = "Step into view: I need to see your whole body"
 # The top of a rep counts as held only while its signals move slower than this (smoothed deg/s); the default
 # of motion.hold_still_deg_s, which an exercise lifted and lowered slowly sets lower.
 HOLD_STILL_DEG_S = Motion.hold_still_deg_s
+SIDE_LEAD_DEG = 5.0  # another side whose peak beat the rep's own by this much was the working side
 END_CONFIRM_S = 0.15  # a rep ends when the signal has stayed back at rest this long
 VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
@@ -135,6 +136,7 @@ class _Rep:
     speed: float = 0.0  # deg/s of the drive signal's fastest part, smoothed
     last_vals: dict[str, float] = field(default_factory=dict)
     speed_fresh: bool = False  # speed was measured on the previous frame too
+    side_peaks: dict[str, float] = field(default_factory=dict)  # farthest travel per side during the rep
 
 
 @dataclass
@@ -288,6 +290,9 @@ class Tracker:
                 self._phase = "rest" if any(self._armed.values()) else "setup"
             return
 
+        for s, ps in prog.items():
+            if math.isfinite(ps) and self._armed.get(s) and self._motion_ok(values, s) is not False:
+                rep.side_peaks[s] = max(ps, rep.side_peaks.get(s, -math.inf))
         p = prog[rep.side]
         if not math.isfinite(p):
             return  # this side is hidden for a moment: freeze
@@ -368,24 +373,38 @@ class Tracker:
         if t - rep.start_s < m.min_rep_s:
             return
         faults = list(dict.fromkeys(rep.faults))
+        side = self._working_side(rep)
+        peak_val = rep.peak_val
+        if side != rep.side:  # range of motion of the side that worked
+            sgn = 1.0 if m.direction == "up" else -1.0
+            peak_val = m.rest + sgn * rep.side_peaks[side]
+            rom = abs(peak_val - self._rest_val.get(side, m.rest))
         ht = self.ex.targets.hold_s if self.ex.kind == "reps_hold" else None
         if rep.reached and ht and rep.hold_s < ht - 0.25:
             faults.append("hold_short")
-            self._fault(t, "hold_short", f"Hold {ht:g} s at the top", "warning", rep.side, events)
+            self._fault(t, "hold_short", f"Hold {ht:g} s at the top", "warning", side, events)
         errors = {c.code for c in self.ex.checks if c.severity == "error"}
         ok = rep.reached and not (set(faults) & (errors | {"hold_short"}))
-        record = RepRecord(rep.side, round(rep.start_s, 3), round(t, 3), round(rep.peak_s, 3), round(rom, 1),
-                           round(rep.peak_val, 1), round(rep.hold_s, 3), rep.reached, ok, tuple(faults),
+        record = RepRecord(side, round(rep.start_s, 3), round(t, 3), round(rep.peak_s, 3), round(rom, 1),
+                           round(peak_val, 1), round(rep.hold_s, 3), rep.reached, ok, tuple(faults),
                            rep.peak_angles)
         if rep.reached:
             self.reps.append(record)
-            events.append(Event("rep", t, rep.side, "rep counted", rep=record))
+            events.append(Event("rep", t, side, "rep counted", rep=record))
         elif rom >= m.partial_min_deg and rep.require_seen and t - rep.out_since >= m.min_rep_s:
             # A partial rep is a real attempt: out of rest for at least min_rep_s (a side-label glitch or a
             # quick step is not), with the motion's own condition seen (see require_seen).
             self.partials.append(record)
-            self._fault(t, "partial_rep", m.partial_cue, "warning", rep.side, events)
-            events.append(Event("partial", t, rep.side, m.partial_cue, rep=record))
+            self._fault(t, "partial_rep", m.partial_cue, "warning", side, events)
+            events.append(Event("partial", t, side, m.partial_cue, rep=record))
+
+    def _working_side(self, rep: _Rep) -> str:
+        """The rep's side is fixed when it leaves rest; both legs often leave together (a lunge bends both,
+        and from the front the two thighs read alike), so the side that travelled clearly farthest over the
+        whole rep is the one that worked."""
+        own = rep.side_peaks.get(rep.side, -math.inf)
+        best = max(rep.side_peaks, key=lambda k: rep.side_peaks[k], default=rep.side)
+        return best if rep.side_peaks.get(best, -math.inf) > own + SIDE_LEAD_DEG else rep.side
 
     def _motion_ok(self, values: dict[str, float], side: str) -> bool | None:
         return _all_true(self.ex.motion.require, values, side) if self.ex.motion else None

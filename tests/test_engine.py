@@ -119,7 +119,8 @@ def test_no_person_freezes_with_a_cue_and_never_counts():
 
 def test_wrong_view_pauses_with_a_clear_message():
     frames = [dict(f, _view="front") for f in squat_frames(squat_signal(1))]
-    tr, states = run("lunge", [{"left_thigh_incline": -88, "right_thigh_incline": -88, "_view": "front"}] * 90)
+    # low lunge is side/oblique only (the forward lunge and the squat count from the front too)
+    tr, states = run("low_lunge", [{"left_thigh_incline": -88, "right_thigh_incline": -88, "_view": "front"}] * 90)
     assert states[-1].status == "Turn sideways for this one"
     assert len(tr.reps) == 0
     tr, states = run("squat", frames)  # squat is checked from the front too
@@ -286,6 +287,21 @@ def test_partial_lunge_needs_a_real_attempt(case, front_peak, back_knee, go_s, p
 def test_full_lunge_still_counts_with_the_back_knee_unseen():
     tr, _ = run("lunge", lunge_frames(0, None, 1.0))
     assert (len(tr.reps), len(tr.partials)) == (1, 0)
+
+
+@pytest.mark.parametrize(("left_lag_deg", "side"), [(0.0, "left"), (3.0, "left"), (8.0, "right"), (-8.0, "left")])
+def test_lunge_side_is_the_leg_that_travelled_farthest(left_lag_deg, side):
+    """Both thighs leave rest together, the left a few frames first (as from the front, where the two read
+    alike); the rep belongs to the leg that rose clearly (> SIDE_LEAD_DEG) farther, else to the one that
+    started it. `left_lag_deg`: how far short of the right thigh's peak the left one stops."""
+    def frame(x: float, y: float) -> dict:  # x: right thigh 0..1 of its travel, y: left
+        return {"right_thigh_incline": -85 + 85 * x, "left_thigh_incline": -85 + (85 - left_lag_deg) * y,
+                "right_knee": 178 - 90 * x, "left_knee": 178 - 90 * y, "trunk_incline": 3.0}
+    ups = ramp(0, 1, 1.0)
+    frames = ([frame(0, 0)] * 30 + [frame(max(0.0, x - 0.1), x) for x in ups] + [frame(1, 1)] * 10
+              + [frame(x, x) for x in ramp(1, 0, 1.0)] + [frame(0, 0)] * 30)
+    tr, _ = run("lunge", frames)
+    assert [r.side for r in tr.reps] == [side]
 
 
 def test_a_brief_side_glitch_is_not_a_partial_rep():
