@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +29,8 @@ def _rss_mb() -> float:
 def bare_mediapipe(frames: list[np.ndarray]) -> float:
     import mediapipe as mp
 
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+    # The same graph posecheck runs (its own smoothing off: posecheck filters the angles itself).
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=False) as pose:
         pose.process(frames[0])  # graph warm-up is not throughput
         t0 = time.perf_counter()
         for rgb in frames:
@@ -101,6 +103,42 @@ def engine_cost(clip: Path, exercise_id: str = "squat", limit: int = 300) -> flo
     return (time.perf_counter() - t0) * 1000 / (reps * len(kins))
 
 
+_RSS_CHILD = """
+import resource, sys
+from posecheck.pipeline import AnglePipeline
+from posecheck.sources import open_video
+with AnglePipeline() as pipe:
+    n = sum(1 for f in open_video(sys.argv[1]) if pipe.step(f) is not None)
+print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def pipeline_rss(clip: Path) -> tuple[int, float]:
+    """(frames, peak RSS in MB) of a fresh process running the angles pipeline over `clip`."""
+    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(clip)], capture_output=True, text=True, check=True)
+    n, mb = out.stdout.split()[-2:]
+    return int(n), float(mb)
+
+
+def looped(clip: Path, times: int, out: Path) -> Path:
+    """`clip` played `times` times over as one file (PyAV remux with shifted timestamps)."""
+    import av
+
+    with av.open(str(clip)) as src, av.open(str(out), "w") as dst:
+        s_in = src.streams.video[0]
+        s_out = dst.add_stream_from_template(s_in)
+        packets = [p for p in src.demux(s_in) if p.dts is not None]
+        pts = sorted(p.pts for p in packets)  # decode order is not presentation order (B-frames)
+        span = pts[-1] - pts[0] + (pts[1] - pts[0])
+        for k in range(times):
+            for pkt in packets:
+                pkt.pts += span if k else 0
+                pkt.dts += span if k else 0
+                pkt.stream = s_out
+                dst.mux(pkt)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?")
@@ -139,7 +177,12 @@ def main() -> int:
         print(f"engine ({ex}) per frame:".ljust(38) + f"{ms:7.3f} ms   (goal < 0.2)")
     print(f"pipeline Python heap peak:            {py_peak / 2**20:7.1f} MB   "
           f"(pre-decoded frames were {decoded_mb:.0f} MB)")
-    print(f"process peak RSS:                     {_rss_mb():7.1f} MB")
+    print(f"process peak RSS (this bench):        {_rss_mb():7.1f} MB")
+    with tempfile.TemporaryDirectory() as d:
+        n1, mb1 = pipeline_rss(clip)
+        n4, mb4 = pipeline_rss(looped(clip, 4, Path(d) / "x4.mp4"))
+    print(f"angles pipeline peak RSS, own process: {mb1:6.1f} MB for {n1} frames, {mb4:.1f} MB for {n4} frames "
+          f"(4x the clip: memory must not grow with length)")
     if tmp:
         tmp.cleanup()
     return 0

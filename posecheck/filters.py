@@ -83,6 +83,54 @@ class OneEuroFilter:
         return self._x.copy()
 
 
+@dataclass(frozen=True)
+class GlitchParams:
+    # Joints in these exercises move well below this (a brisk squat peaks near 200 deg/s); MediaPipe's glitches
+    # (a leg drawn onto the other one for a few frames) jump 30-60 deg between two frames.
+    max_speed_deg_s: float = 450.0
+    min_jump_deg: float = 20.0  # never flag a step smaller than this, however short the frame interval
+    max_glitch_s: float = 0.3  # a jump that persists this long is real motion (or a new pose): accept it
+
+
+class GlitchGate:
+    """Flags per-channel jumps faster than a body moves: a few frames of MediaPipe mistracking, not motion.
+
+    Each channel keeps the last value it accepted. A new value that differs from it by more than
+    max(min_jump_deg, max_speed_deg_s * dt) is a glitch; the channel stays flagged until a value comes back
+    within reach of the accepted one, or for at most `max_glitch_s`, after which the new value is accepted
+    (a fast real move is late by that much, never lost). NaN and channels the caller already distrusts
+    (`skip`) neither flag nor update.
+    """
+
+    def __init__(self, size: int, params: GlitchParams | None = None) -> None:
+        self.params = params or GlitchParams()
+        self._size = size
+        self.reset()
+
+    def reset(self) -> None:
+        self._x = np.full(self._size, np.nan)  # last accepted value
+        self._t = np.full(self._size, -np.inf)  # when it was accepted
+        self._since = np.full(self._size, np.nan)  # start of the current glitch, NaN when none
+
+    def __call__(self, t_s: float, values: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
+        """Boolean mask of the channels that glitch in this sample."""
+        p = self.params
+        x = np.asarray(values, dtype=np.float64)
+        usable = ~np.isnan(x) if skip is None else ~np.isnan(x) & ~np.asarray(skip, dtype=bool)
+        dt = np.maximum(t_s - self._t, 1e-3)
+        reach = np.maximum(p.min_jump_deg, p.max_speed_deg_s * dt)
+        known = ~np.isnan(self._x)
+        jump = usable & known & (np.abs(x - np.where(known, self._x, 0.0)) > reach)
+        started = np.where(np.isnan(self._since), t_s, self._since)
+        expired = jump & (t_s - started >= p.max_glitch_s)
+        glitch = jump & ~expired
+        self._since = np.where(glitch, started, np.nan)
+        accept = usable & ~glitch
+        self._x = np.where(accept, x, self._x)
+        self._t = np.where(accept, t_s, self._t)
+        return glitch
+
+
 def one_euro(t_s: np.ndarray, x: np.ndarray, params: OneEuroParams | None = None) -> np.ndarray:
     """Offline helper: filter a (N,) or (N, K) signal sampled at times t_s (N,)."""
     x = np.asarray(x, dtype=np.float64)

@@ -44,6 +44,14 @@ _LANDMARKS_OF = {name: list(ids) for name, ids in {**_JOINTS, **_THIGHS, "trunk_
 MIN_VISIBILITY = 0.5
 EDGE_MARGIN = 0.01  # fraction of the frame: landmarks beyond it are "out of frame"
 MIN_PLANE_FACING = 0.6  # |cos| between limb-plane normal and camera axis; below it 2D foreshortens
+# In a side view the body is known to face the camera side-on, and MediaPipe's world depth is its noisiest axis
+# (measured: the check above rejected up to half of the in-plane frames of a kneeling stretch), so only a limb
+# plane turned clearly away counts there; "auto" keeps the 2D angle in side views.
+MIN_PLANE_FACING_SIDE = 0.3
+# Segment inclinations (thigh, trunk) in "auto": the share of a segment's length along the camera axis. Below
+# the first, the 2D inclination is used; above the second, the 3D one; in between the two are blended, so a
+# thigh swinging toward the camera (a lunge filmed from the front) never jumps between the two estimates.
+DEPTH_BLEND = (0.35, 0.65)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,28 @@ def angle_signals(points: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def depth_share(v: np.ndarray) -> np.ndarray:
+    """|z| / |v| for 3D vectors (..., 3): 0 for a segment across the image, 1 for one pointing at the camera."""
+    v = np.asarray(v, dtype=np.float64)
+    n = np.sqrt((v * v).sum(axis=-1))
+    return np.where(n > 0, np.abs(v[..., 2]) / np.where(n > 0, n, 1.0), 0.0)
+
+
+def segment_depth_shares(world: np.ndarray) -> dict[str, float]:
+    """`depth_share` of the segments behind the inclination signals (trunk, thighs), from world landmarks."""
+    mid_sh = (world[P.LEFT_SHOULDER] + world[P.RIGHT_SHOULDER]) / 2
+    mid_hip = (world[P.LEFT_HIP] + world[P.RIGHT_HIP]) / 2
+    out = {"trunk_incline": float(depth_share(mid_sh - mid_hip))}
+    for name, (hip, knee) in _THIGHS.items():
+        out[name] = float(depth_share(world[knee] - world[hip]))
+    return out
+
+
+def blend_weight_3d(share: float, lo: float = DEPTH_BLEND[0], hi: float = DEPTH_BLEND[1]) -> float:
+    """Weight of the 3D estimate for a segment with this depth share: 0 below `lo`, 1 above `hi`, linear between."""
+    return float(np.clip((share - lo) / (hi - lo), 0.0, 1.0))
+
+
 def plane_facing(world: np.ndarray) -> np.ndarray:
     """Per joint in _JOINTS order: |cos| between the limb plane's normal and the camera axis.
 
@@ -182,8 +212,10 @@ def labels_swapped(px: np.ndarray, world: np.ndarray | None) -> bool:
 
 def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: bool = True,
                        sides: SideTracker | None = None) -> Kinematics:
-    """Signals for one frame. `source` picks pixel (2d) or world (3d) angles; "auto" takes the 2D angle
-    where the limb moves in the image plane and the 3D one where the 2D projection foreshortens.
+    """Signals for one frame. `source` picks pixel (2d) or world (3d) angles. "auto" keeps the 2D angles in
+    side views (the limbs move in the image plane and pixels are MediaPipe's most accurate output); in front
+    and oblique views it takes the 3D joint angle where the limb plane turns away from the camera and blends
+    in the 3D thigh/trunk inclination as the segment turns toward it (2D foreshortens both).
 
     Left/right: without `sides`, this frame's geometry alone decides (`labels_swapped`); with a
     `SideTracker` (one per stream, as AnglePipeline keeps) the decision is also consistent over time
@@ -212,7 +244,13 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
     a2 = angle_signals(px[:, :2])
     a3 = angle_signals(world) if world is not None and source != "2d" else None
     facing_cam = plane_facing(world) if world is not None else np.ones(len(_JOINT_NAMES))
-    in_plane = dict(zip(_JOINT_NAMES, facing_cam >= MIN_PLANE_FACING, strict=True))
+    side_view = view == "side"
+    in_plane = dict(zip(_JOINT_NAMES, facing_cam >= (MIN_PLANE_FACING_SIDE if side_view else MIN_PLANE_FACING),
+                        strict=True))
+    auto_3d = source == "auto" and a3 is not None and not side_view
+    # Inclinations: in "auto" (front/oblique views) the 3D estimate takes over as the segment turns toward the
+    # camera, blended, so a thigh swinging toward the camera never jumps between the two estimates.
+    w3 = {n: blend_weight_3d(v) for n, v in segment_depth_shares(world).items()} if auto_3d else {}
     mx, my = EDGE_MARGIN * pose.width, EDGE_MARGIN * pose.height
     lm_ok = ((px[:, 0] >= -mx) & (px[:, 0] <= pose.width + mx) & (px[:, 1] >= -my) & (px[:, 1] <= pose.height + my)
              & (vis >= MIN_VISIBILITY))
@@ -220,8 +258,11 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
     reliable: dict[str, bool] = {}
     for name in SIGNALS:
         flat = in_plane.get(name, True)
-        use_3d = a3 is not None and (source == "3d" or not flat)
-        angles[name] = float((a3 if use_3d else a2)[name])
+        use_3d = a3 is not None and (source == "3d" or (auto_3d and not flat))
+        if name in w3 and 0.0 < w3[name] < 1.0:
+            angles[name] = float((1 - w3[name]) * a2[name] + w3[name] * a3[name])
+        else:
+            angles[name] = float((a3 if use_3d or w3.get(name, 0.0) >= 1.0 else a2)[name])
         reliable[name] = bool(lm_ok[_LANDMARKS_OF[name]].all()) and (flat or use_3d)
     for leg, lost in zip(("left", "right"), decision.lost, strict=True):
         if lost:  # MediaPipe lost this leg (folded onto or drawn over the other): its angles mean nothing
@@ -238,6 +279,11 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
 def smooth_kinematics(kin: Kinematics, values: np.ndarray) -> Kinematics:
     """Replace the angle values (in SIGNALS order) with filtered ones, keeping everything else."""
     return replace(kin, angles={n: float(v) for n, v in zip(SIGNALS, values, strict=True)})
+
+
+def mark_unreliable(kin: Kinematics, names: list[str]) -> Kinematics:
+    """The same frame with these signals flagged unreliable (values kept, for plots)."""
+    return replace(kin, reliable={**kin.reliable, **{n: False for n in names}})
 
 
 def signal_vector(kin: Kinematics) -> np.ndarray:

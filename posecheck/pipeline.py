@@ -15,13 +15,14 @@ import numpy as np
 
 from posecheck.engine import SideChoice, Tracker
 from posecheck.exercises import Exercise
-from posecheck.filters import OneEuroFilter, OneEuroParams
+from posecheck.filters import GlitchGate, OneEuroFilter, OneEuroParams
 from posecheck.kinematics import (
     SIGNALS,
     AngleSource,
     Kinematics,
     SideTracker,
     compute_kinematics,
+    mark_unreliable,
     signal_vector,
     smooth_kinematics,
 )
@@ -32,7 +33,7 @@ from posecheck.video_out import H264Writer
 
 DEFAULT_SMOOTHING = OneEuroParams()
 MAX_SIDE_PX = 1280
-DEFAULT_SOURCE: AngleSource = "2d"  # measured closest to ground truth on the synthetic clips (README)
+DEFAULT_SOURCE: AngleSource = "auto"  # 2D in side views, 3D where the front view foreshortens (README)
 
 
 @dataclass(frozen=True)
@@ -52,19 +53,26 @@ class AnglePipeline:
         self.estimator = PoseEstimator(model_path)
         self._filter = OneEuroFilter(len(SIGNALS), smoothing) if smoothing is not None else None
         self._sides = SideTracker()  # left/right kept consistent across frames
+        self._glitches = GlitchGate(len(SIGNALS))  # jumps faster than a body moves are not trusted
 
     def step(self, frame: Frame) -> StepResult:
         pose = self.estimator.process(frame.rgb, frame.t_s)
         raw = compute_kinematics(pose, self.source, sides=self._sides)  # resets `_sides` when the person is lost
+        if not raw.detected:
+            self._glitches.reset()
+            if self._filter is not None:
+                self._filter.reset()  # a lost person starts fresh, never blended with the old pose
+            return StepResult(frame, pose, raw, raw)
+        values = signal_vector(raw)
+        distrusted = np.array([not raw.ok(n) for n in SIGNALS])
+        glitch = self._glitches(frame.t_s, values, distrusted)
+        if glitch.any():
+            raw = mark_unreliable(raw, [n for n, g in zip(SIGNALS, glitch, strict=True) if g])
         kin = raw
         if self._filter is not None:
-            if raw.detected:
-                # Unreliable channels (a lost leg, a glitch) pass through without entering the filter state,
-                # so they never smear into the frames after them.
-                hold = np.array([not raw.ok(n) for n in SIGNALS])
-                kin = smooth_kinematics(raw, self._filter(frame.t_s, signal_vector(raw), hold))
-            else:
-                self._filter.reset()  # a lost person starts fresh, never blended with the old pose
+            # Unreliable channels (a lost leg, a glitch) pass through without entering the filter state,
+            # so they never smear into the frames after them.
+            kin = smooth_kinematics(raw, self._filter(frame.t_s, values, distrusted | glitch))
         return StepResult(frame, pose, raw, kin)
 
     def close(self) -> None:

@@ -117,7 +117,7 @@ class PoseEstimator:
 
                 # complexity 1 is the model bundled in the wheel; 0 and 2 would try to download.
                 self._solution = mp.solutions.pose.Pose(
-                    static_image_mode=False, model_complexity=1, smooth_landmarks=True,
+                    static_image_mode=False, model_complexity=1, smooth_landmarks=False,
                     min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
                 )
                 self._landmarker = None

@@ -3,7 +3,7 @@
 Per joint, the absolute error of the smoothed angles the rules read must stay within MEDIAN_MAX_DEG
 (median) and P95_MAX_DEG (95th percentile) of the renderer's exact angles, and the person must be
 found in MIN_DETECTED of the frames. The near side is always checked; the far side where it is seen
-well enough to mean something (EXCLUDED lists the measured exceptions).
+well enough to mean something (KNOWN lists the measured exceptions, held to their numbers).
 """
 
 from __future__ import annotations
@@ -45,41 +45,34 @@ PARAMS: dict[str, dict[str, Any]] = {
     "leg_circles": {"circles": 1},
 }
 
-# (script, facing, joint) -> the measured error that keeps it from the limits (20 fps, 640x480, smoothed angles).
-EXCLUDED: dict[tuple[str, str, str], str] = {
-    ("kneeling_hip_flexor_stretch", "right", "far_knee"): "front (far) knee: median 4.8, p95 13.2 deg",
-    ("kneeling_hip_flexor_stretch", "left", "far_hip"): "front (far) hip: median 2.2, p95 17.0 deg",
-    ("kneeling_hip_flexor_stretch", "left", "far_knee"): "front (far) knee: median 2.0, p95 23.4 deg",
-    ("single_leg_raise", "right", "far_hip"): "support (far) hip: median 6.9, p95 10.1 deg",
-    ("single_leg_raise", "right", "far_knee"): "support (far) knee: median 11.2, p95 15.1 deg",
-    ("single_leg_raise", "left", "far_hip"): "support (far) hip: median 4.7, p95 13.3 deg",
-    ("single_leg_raise", "left", "far_knee"): "support (far) knee: median 6.6, p95 31.2 deg",
-    ("knee_to_chest", "right", "far_hip"): "pulled (far) hip: median 1.8, p95 22.6 deg (legs folded together)",
-    ("knee_to_chest", "right", "far_knee"): "pulled (far) knee: median 5.2, p95 31.6 deg (legs folded together)",
-    ("psoas_march", "right", "near_hip"): "near hip: median 7.7, p95 11.3 deg (MediaPipe bias, mean -5 deg)",
-    ("psoas_march", "right", "near_knee"): "near knee: median 6.2, p95 8.9 deg (MediaPipe bias, mean -5 deg)",
-    ("lying_psoas_stretch", "right", "far_hip"): "hugged (far) hip: median 5.9, p95 14.0 deg",
-    ("lying_psoas_stretch", "right", "far_knee"): "hugged (far) knee: median 7.7, p95 12.0 deg",
-    ("lying_psoas_stretch", "left", "far_hip"): "hugged (far) hip: median 15.3, p95 16.7 deg",
-    ("lying_psoas_stretch", "left", "far_knee"): "hugged (far) knee: median 11.6, p95 14.0 deg",
-    ("low_lunge", "right", "near_knee"): "deep front knee: median 4.6, p95 13.4 deg (MediaPipe reads it 8-11 deg "
-                                             "too open in the lunge; one-frame glitches to 47 deg)",
-    ("kneeling_hip_flexor_stretch", "right", "near_hip"): "kneeling hip reliable in only 78/181 frames",
-    ("kneeling_hip_flexor_stretch", "right", "near_knee"): "kneeling knee: median 2.1, p95 15.4 deg (read 10-22 deg "
-                                                           "too closed while kneeling down)",
-    ("glute_bridge", "right", "near_hip"): "near hip: median 6.6, p95 10.1 deg (MediaPipe bias, mean -5.5 deg)",
-    ("single_leg_raise", "right", "near_hip"): "raised hip: median 4.5, p95 12.8 deg (bias -5.6 deg + lag)",
-    ("knee_to_chest", "right", "near_hip"): "near hip reliable in only 92/201 frames (3D limb plane check; "
-                                            "median 2.0, p95 9.7 deg when reliable)",
-    ("lying_psoas_stretch", "right", "near_hip"): "hanging hip: median 5.9, p95 12.4 deg (bias -5.8 deg + lag)",
-    ("leg_circles", "left", "near_hip"): "raised hip reliable in only 91/201 frames",
-    ("leg_circles", "right", "far_hip"): "resting (far) hip: reliable in 77/201 frames, median 9.6, "
-                                           "p95 61.2 deg",
-    ("leg_circles", "right", "far_knee"): "resting (far) knee: reliable in 61/201 frames, median 28.3, "
-                                            "p95 47.1 deg",
-    ("leg_circles", "left", "far_hip"): "resting (far) hip: median 7.0, p95 12.3 deg",
-    ("leg_circles", "left", "far_knee"): "resting (far) knee: median 7.3, p95 12.3 deg",
+# (script, facing, joint) -> (median, p95, cause): measured errors that miss the limits (20 fps, 640x480, smoothed
+# angles; 2026-12-01, MediaPipe's own landmark smoothing off, glitch gate on). Far joints seen in under half the
+# frames are skipped by the test itself; these are the rest, with causes seen frame by frame. They are held to
+# their measured numbers plus KNOWN_SLACK_DEG, so they cannot silently get worse; one that meets the limits fails
+# the test until its entry is removed.
+KNOWN: dict[tuple[str, str, str], tuple[float, float, str]] = {
+    ("kneeling_hip_flexor_stretch", "right", "near_knee"): (2.3, 13.0, "10-19 deg too closed kneeling down, standing"),
+    ("kneeling_hip_flexor_stretch", "right", "far_knee"): (4.3, 12.0, "front (far) knee, partly hidden"),
+    ("single_leg_raise", "right", "far_hip"): (6.3, 10.3, "support (far) hip, behind the raised leg"),
+    ("single_leg_raise", "right", "far_knee"): (11.6, 14.9, "support (far) knee, behind the raised leg"),
+    ("single_leg_raise", "left", "far_hip"): (4.5, 14.8, "support (far) hip, behind the raised leg"),
+    ("single_leg_raise", "left", "far_knee"): (6.5, 34.2, "support (far) knee, behind the raised leg"),
+    ("knee_to_chest", "right", "near_hip"): (1.5, 16.2, "MediaPipe draws the straight leg onto the pulled one for "
+                                                        "~0.5 s as the knee passes over it"),
+    ("knee_to_chest", "right", "near_knee"): (1.4, 13.5, "as near_hip; the glitch gate trusts a jump after 0.3 s"),
+    ("knee_to_chest", "right", "far_hip"): (1.3, 27.2, "pulled (far) hip: legs folded together"),
+    ("knee_to_chest", "right", "far_knee"): (3.6, 27.6, "pulled (far) knee: legs folded together"),
+    ("psoas_march", "right", "near_hip"): (7.7, 11.9, "MediaPipe bias, mean -5 deg"),
+    ("psoas_march", "right", "near_knee"): (6.4, 9.2, "MediaPipe bias, mean -5 deg"),
+    ("lying_psoas_stretch", "right", "far_hip"): (5.7, 22.5, "hugged (far) hip"),
+    ("lying_psoas_stretch", "right", "far_knee"): (7.7, 14.3, "hugged (far) knee"),
+    ("lying_psoas_stretch", "left", "far_hip"): (15.6, 16.7, "hugged (far) hip"),
+    ("lying_psoas_stretch", "left", "far_knee"): (11.5, 13.7, "hugged (far) knee"),
+    ("leg_circles", "left", "far_hip"): (6.7, 11.7, "resting (far) hip, behind the circling leg"),
+    ("leg_circles", "left", "far_knee"): (6.9, 10.8, "resting (far) knee, behind the circling leg"),
 }
+
+KNOWN_SLACK_DEG = (1.5, 3.0)  # (median, p95) allowed above the measured numbers of a KNOWN entry
 
 JOINTS = ("near_hip", "near_knee", "far_hip", "far_knee")
 CLIPS = [(s, f) for s in SCRIPTS for f in ("right", "left")]
@@ -126,8 +119,6 @@ def test_person_detected(measured: tuple[str, str, dict]) -> None:
 @pytest.mark.parametrize("joint", JOINTS)
 def test_joint_angle_error(measured: tuple[str, str, dict], joint: str) -> None:
     script, facing, m = measured
-    if (script, facing, joint) in EXCLUDED:
-        pytest.skip(f"excluded, measured {EXCLUDED[(script, facing, joint)]}")
     e = m["errs"][joint]
     if joint.startswith("near"):
         assert len(e) >= MIN_RELIABLE * m["detected"], f"{joint} reliable in {len(e)}/{m['detected']} frames"
@@ -135,4 +126,12 @@ def test_joint_angle_error(measured: tuple[str, str, dict], joint: str) -> None:
         pytest.skip(f"far {joint} reliable in only {len(e)}/{m['detected']} frames: not meaningful here")
     med, p95 = float(np.median(e)), float(np.percentile(e, 95))
     print(f"{script} {facing} {joint}: median {med:.1f} p95 {p95:.1f} n={len(e)}")
-    assert med <= MEDIAN_MAX_DEG and p95 <= P95_MAX_DEG, f"{joint}: median {med:.1f} deg, p95 {p95:.1f} deg"
+    within = med <= MEDIAN_MAX_DEG and p95 <= P95_MAX_DEG
+    known = KNOWN.get((script, facing, joint))
+    if known is None:
+        assert within, f"{joint}: median {med:.1f} deg, p95 {p95:.1f} deg"
+        return
+    k_med, k_p95, cause = known
+    assert not within, f"{joint} now within the limits (median {med:.1f}, p95 {p95:.1f}): remove its KNOWN entry"
+    assert med <= k_med + KNOWN_SLACK_DEG[0] and p95 <= k_p95 + KNOWN_SLACK_DEG[1], (
+        f"{joint} got worse than known: median {med:.1f} (was {k_med}), p95 {p95:.1f} (was {k_p95}); {cause}")

@@ -28,15 +28,6 @@ MIN_DETECTED = 0.95
 MIN_FRONT_VIEW = 0.8  # share of detected frames whose view reads "front"
 PARAMS = {"squat": {"reps": 3}, "lunge": {"reps": 2}}
 
-# Measured 2026-11-24 (30 fps, 640x480, DEFAULT_SOURCE "2d"); remove when the default source counts these.
-XFAIL_REPS = {
-    "squat": "2d counts 0 of 3: the 2D knees bottom out at 121-124 deg (per-rep min of the knee mean 122-124; truth "
-             "80, rule target 105) and are flagged unreliable in 100% of frames (plane_facing < 0.6); 3d and auto "
-             "count 3 of 3 (3D knee mean per rep 97-101)",
-    "lunge": "0 of 2 with every source: lunge.toml views = side/oblique and the view reads 'front' in 334/334 "
-             "frames, so counting pauses; the 2D front thigh_incline peaks at -38 (right) / -69 (left) deg (truth "
-             "+1, target -25). With 'front' added to the views, 3d counts right 1 + left 1, 2d and auto 0",
-}
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +81,20 @@ def test_view_reads_front(front: Callable[[str], tuple[Report, dict]], name: str
     assert report.views_seen.get("front", 0) >= MIN_FRONT_VIEW * report.frames_with_pose, report.views_seen
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=XFAIL_REPS[n]))
-                                  if n in XFAIL_REPS else n for n in sorted(FRONT_SCRIPTS)])
+@pytest.mark.parametrize("name", sorted(FRONT_SCRIPTS))
 def test_rep_counts_exact_default_source(front: Callable[[str], tuple[Report, dict]], name: str) -> None:
     report, truth = front(name)
     want = Counter(r["side"] for r in truth["reps"] if r.get("full", True))
     got = Counter(r.side for r in report.reps)
     assert got == want, f"{DEFAULT_SOURCE}: reps {dict(got)} != truth {dict(want)}"
     assert not report.partials, f"partial reps {[(r.side, r.start_s) for r in report.partials]}"
+
+
+def test_side_only_exercise_filmed_from_the_front_says_so(tmp_path: Path) -> None:
+    """A front-view lunge analysed as the kneeling stretch (side/oblique only): a view warning, nothing counted."""
+    clip = generate_front_clip("lunge", tmp_path / "front_lunge.mp4", fps=15.0, width=480, height=360, reps=2)
+    ex = get_exercise("kneeling_hip_flexor_stretch")
+    assert "front" not in ex.views
+    report = analyze_clip(clip, ex)
+    assert any("view" in w and "front" in w for w in report.warnings), report.warnings
+    assert not report.reps and not [h for h in report.holds if h.ok]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from posecheck.filters import OneEuroFilter, OneEuroParams, one_euro
+from posecheck.filters import GlitchGate, GlitchParams, OneEuroFilter, OneEuroParams, one_euro
 
 
 def test_reduces_jitter_on_a_still_signal():
@@ -83,3 +83,40 @@ def test_channel_held_longer_than_max_gap_restarts_fresh():
     for i in range(10, 30):  # held for 1 s
         f(i / 20, np.array([500.0]), np.array([True]))
     assert f(30 / 20, np.array([90.0]))[0] == pytest.approx(90.0)  # not blended with the value from 1 s ago
+
+
+# --- glitch gate ------------------------------------------------------------------------------------
+
+
+def _gate_run(values: list[float], fps: float = 30.0, params: GlitchParams | None = None) -> list[bool]:
+    gate = GlitchGate(1, params)
+    return [bool(gate(i / fps, np.array([v]))[0]) for i, v in enumerate(values)]
+
+
+def test_glitch_gate_flags_a_few_frame_jump_and_recovers():
+    flags = _gate_run([178, 178, 130, 128, 177, 178])
+    assert flags == [False, False, True, True, False, False]
+
+
+def test_glitch_gate_lets_real_motion_through():
+    squat = list(np.linspace(178, 80, 30)) + list(np.linspace(80, 178, 30))  # 98 deg in 1 s: ~100 deg/s
+    assert not any(_gate_run(squat))
+
+
+def test_glitch_gate_accepts_a_jump_that_persists():
+    flags = _gate_run([178] * 3 + [100] * 15, params=GlitchParams(max_glitch_s=0.2))
+    assert flags[3] and flags[4]  # flagged at first...
+    assert not any(flags[10:])  # ...then taken as the new value
+
+
+def test_glitch_gate_scales_with_the_frame_interval():
+    # 40 deg in 0.2 s (5 fps, a loaded live stream) is 200 deg/s: motion, not a glitch.
+    assert _gate_run([178, 138], fps=5.0) == [False, False]
+    assert _gate_run([178, 138], fps=30.0) == [False, True]
+
+
+def test_glitch_gate_ignores_nan_and_skipped_channels():
+    gate = GlitchGate(2)
+    gate(0.0, np.array([170.0, 170.0]))
+    assert not gate(0.033, np.array([np.nan, 90.0]), skip=np.array([False, True])).any()
+    assert gate(0.066, np.array([90.0, 170.0])).tolist() == [True, False]

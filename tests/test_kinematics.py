@@ -8,7 +8,9 @@ from posecheck.kinematics import (
     SIGNALS,
     SideTracker,
     angle_signals,
+    blend_weight_3d,
     compute_kinematics,
+    depth_share,
     detect_view,
     elevation_deg,
     incline_from_vertical_deg,
@@ -167,6 +169,62 @@ def test_compute_kinematics_fixes_swapped_labels():
     fixed = compute_kinematics(frame, fix_sides=False)
     assert kin.swapped
     assert kin.value("left_thigh_incline") == pytest.approx(fixed.value("right_thigh_incline"))
+
+
+def _front_lunge(thigh_toward_camera_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """A person facing the camera, right thigh raised forward (toward the camera) by the given angle from
+    vertical; image landmarks as a pinhole camera sees them and world landmarks in metres (z away)."""
+    world = np.zeros((33, 3))
+    for side, x in ((0, 0.1), (1, -0.1)):  # 0 = left landmarks (image right when facing the camera)
+        world[P.LEFT_SHOULDER + side] = (x * 1.6, -0.5, 0)
+        world[P.LEFT_HIP + side] = (x, 0, 0)
+        world[P.LEFT_KNEE + side] = (x, 0.45, 0)
+        world[P.LEFT_ANKLE + side] = (x, 0.9, 0)
+    world[P.NOSE] = (0, -0.7, -0.1)
+    world[P.LEFT_EAR], world[P.RIGHT_EAR] = (0.07, -0.7, 0), (-0.07, -0.7, 0)
+    a = np.radians(thigh_toward_camera_deg)
+    hip = world[P.RIGHT_HIP]
+    world[P.RIGHT_KNEE] = hip + 0.45 * np.array([0, np.cos(a), -np.sin(a)])
+    world[P.RIGHT_ANKLE] = world[P.RIGHT_KNEE] + (0, 0.45, 0)
+    cam = world + (0, 0, 3.0)  # camera 3 m in front, at hip height
+    px = np.column_stack([320 + 500 * cam[:, 0] / cam[:, 2], 240 + 500 * cam[:, 1] / cam[:, 2], cam[:, 2]])
+    return px, world
+
+
+def test_depth_share_and_blend_weight():
+    assert depth_share(np.array([1.0, 0, 0])) == pytest.approx(0)
+    assert depth_share(np.array([0, 0, -2.0])) == pytest.approx(1)
+    assert depth_share(np.zeros(3)) == 0
+    assert blend_weight_3d(0.1) == 0 and blend_weight_3d(0.9) == 1
+    assert 0 < blend_weight_3d(0.5) < 1
+    ws = [blend_weight_3d(x) for x in np.linspace(0, 1, 21)]
+    assert ws == sorted(ws)  # monotonic: no jumps as a thigh turns toward the camera
+
+
+def test_auto_source_reads_a_thigh_raised_toward_the_camera_from_the_front():
+    px, world = _front_lunge(80.0)  # thigh nearly horizontal, pointing at the camera: true elevation -10
+    frame = PoseFrame(0.0, 640, 480, px, world, np.ones(33))
+    two_d = compute_kinematics(frame, "2d", fix_sides=False)
+    auto = compute_kinematics(frame, "auto", fix_sides=False)
+    assert auto.view == two_d.view == "front"
+    assert two_d.value("right_thigh_incline") < -60  # the projection hides the raise
+    assert auto.value("right_thigh_incline") == pytest.approx(-10, abs=1)
+    assert auto.value("right_hip") == pytest.approx(100, abs=2)  # 3D joint angle: the plane faces sideways
+    assert auto.ok("right_hip") and not two_d.ok("right_hip")  # 2D flags the foreshortened joint instead
+    standing = compute_kinematics(PoseFrame(0.0, 640, 480, *_front_lunge(0.0), np.ones(33)), "auto", fix_sides=False)
+    assert standing.value("right_thigh_incline") == pytest.approx(-90, abs=1)
+
+
+def test_auto_source_keeps_2d_angles_in_a_side_view():
+    lm = _standing_side()
+    lm[P.RIGHT_KNEE] = lm[P.RIGHT_HIP] + (150, 0, -0.1)
+    world = lm / 300
+    world[P.RIGHT_KNEE, 2] = -0.6  # noisy world depth: would turn the thigh "toward the camera"
+    frame = PoseFrame(0.0, 640, 600, lm, world, np.ones(33))
+    auto = compute_kinematics(frame, "auto", fix_sides=False)
+    two_d = compute_kinematics(frame, "2d", fix_sides=False)
+    assert auto.view == "side"
+    assert auto.angles == two_d.angles
 
 
 # --- left/right kept consistent over time (SideTracker) -----------------------------------------
