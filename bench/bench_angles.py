@@ -2,9 +2,9 @@
 
     python bench/bench_angles.py [--out DIR]
 
-Generates every motion script facing both ways, runs real MediaPipe once per clip, and prints per clip
-the detection rate and the median / p95 absolute error of the four hip and knee angles for each source,
-then the totals. Left/right are compared by anatomical label (after posecheck's geometric correction).
+Generates every motion script facing both ways (and the front-view squat and lunge), runs real MediaPipe once
+per clip, and prints per clip the detection rate and the median / p95 absolute error of the four hip and knee
+angles for each source, then the totals for side-view and front-view clips. Left/right are compared by anatomical label (after posecheck's geometric correction).
 """
 
 from __future__ import annotations
@@ -59,30 +59,41 @@ def measure(clip: Path) -> dict[str, object]:
 
 def main() -> int:
     from posecheck.synth import SCRIPTS, generate_clip
+    from posecheck.synth.front import FRONT_SCRIPTS, generate_front_clip
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=None, help="keep the generated clips here")
     ap.add_argument("--scripts", default=",".join(sorted(SCRIPTS)))
+    ap.add_argument("--front", default=",".join(sorted(FRONT_SCRIPTS)),
+                    help="front-view scripts (3D skeleton, perspective camera); empty for none")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     out_dir = Path(args.out or tmp.name)
-    totals: dict[str, list[np.ndarray]] = {}
+    totals: dict[tuple[bool, str], list[np.ndarray]] = {}
     print(f"{'clip':40s} {'det':>5s}  {'source':12s} median L/R hip, L/R knee   |  p95")
-    for script in args.scripts.split(","):
-        for facing in ("right", "left"):
+    side_clips = [(s, f) for s in args.scripts.split(",") if s for f in ("right", "left")]
+    front_clips = [(s, "front") for s in args.front.split(",") if s]
+    for script, facing in side_clips + front_clips:
+        if facing == "front":
+            clip = generate_front_clip(script, out_dir / f"{script}_front.mp4")
+        else:
             clip = generate_clip(script, out_dir / f"{script}_{facing}.mp4", facing=facing)
-            res = measure(clip)
-            for key in ("2d", "2d+filter", "3d", "3d+filter", "auto", "auto+filter"):
-                med, p95 = res[key]
-                totals.setdefault(key, []).append(np.concatenate([med, p95]))
-                print(f"{clip.stem:40s} {100 * res['detected']:5.1f}  {key:12s} "
-                      f"{' '.join(f'{x:5.1f}' for x in med)}  | {' '.join(f'{x:5.1f}' for x in p95)}")
-            print(f"{'':40s} label swaps corrected in {res['swapped_frames']} frames")
-    print("\nmean over clips of (per-joint median, per-joint p95):")
-    for key, rows in totals.items():
-        a = np.nanmean(np.array(rows), axis=0)
-        print(f"  {key:12s} median {np.mean(a[:4]):5.2f} deg   p95 {np.mean(a[4:]):5.2f} deg   "
-              f"worst joint p95 {np.max(a[4:]):5.2f}")
+        res = measure(clip)
+        for key in ("2d", "2d+filter", "3d", "3d+filter", "auto", "auto+filter"):
+            med, p95 = res[key]
+            totals.setdefault((facing == "front", key), []).append(np.concatenate([med, p95]))
+            print(f"{clip.stem:40s} {100 * res['detected']:5.1f}  {key:12s} "
+                  f"{' '.join(f'{x:5.1f}' for x in med)}  | {' '.join(f'{x:5.1f}' for x in p95)}")
+        print(f"{'':40s} label swaps corrected in {res['swapped_frames']} frames")
+    for front in (False, True):
+        rows_of = {k: v for (f, k), v in totals.items() if f == front}
+        if not rows_of:
+            continue
+        print(f"\n{'front' if front else 'side'}-view clips, mean over clips of (per-joint median, per-joint p95):")
+        for key, rows in rows_of.items():
+            a = np.nanmean(np.array(rows), axis=0)
+            print(f"  {key:12s} median {np.mean(a[:4]):5.2f} deg   p95 {np.mean(a[4:]):5.2f} deg   "
+                  f"worst joint p95 {np.max(a[4:]):5.2f}")
     tmp.cleanup()
     return 0
 
