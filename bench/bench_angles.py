@@ -4,7 +4,8 @@
 
 Generates every motion script facing both ways (and the front-view squat and lunge), runs real MediaPipe once
 per clip, and prints per clip the detection rate and the median / p95 absolute error of the four hip and knee
-angles for each source, then the totals for side-view and front-view clips. Left/right are compared by anatomical label (after posecheck's geometric correction).
+angles for each source, then the totals for side-view and front-view clips. Left/right are compared by
+anatomical label (after posecheck's geometric correction).
 """
 
 from __future__ import annotations

@@ -103,13 +103,16 @@ def engine_cost(clip: Path, exercise_id: str = "squat", limit: int = 300) -> flo
     return (time.perf_counter() - t0) * 1000 / (reps * len(kins))
 
 
+# VmHWM, not ru_maxrss: a forked child inherits its parent's ru_maxrss on Linux, the new address space's peak
+# starts afresh at exec.
 _RSS_CHILD = """
-import resource, sys
+import re, sys
 from posecheck.pipeline import AnglePipeline
 from posecheck.sources import open_video
 with AnglePipeline() as pipe:
     n = sum(1 for f in open_video(sys.argv[1]) if pipe.step(f) is not None)
-print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm_kb = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1])
+print(n, hwm_kb / 1024)
 """
 
 
