@@ -259,10 +259,8 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
     for name in SIGNALS:
         flat = in_plane.get(name, True)
         use_3d = a3 is not None and (source == "3d" or (auto_3d and not flat))
-        if name in w3 and 0.0 < w3[name] < 1.0:
-            angles[name] = float((1 - w3[name]) * a2[name] + w3[name] * a3[name])
-        else:
-            angles[name] = float((a3 if use_3d or w3.get(name, 0.0) >= 1.0 else a2)[name])
+        w = 1.0 if use_3d else w3.get(name, 0.0)  # weight of the 3D estimate
+        angles[name] = float(a2[name] if w <= 0 else a3[name] if w >= 1 else (1 - w) * a2[name] + w * a3[name])
         reliable[name] = bool(lm_ok[_LANDMARKS_OF[name]].all()) and (flat or use_3d)
     for leg, lost in zip(("left", "right"), decision.lost, strict=True):
         if lost:  # MediaPipe lost this leg (folded onto or drawn over the other): its angles mean nothing

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from poses import standing_side
 
-from posecheck import pose as P
 from posecheck.exercises import load_all
 from posecheck.kinematics import Kinematics, compute_kinematics
 from posecheck.live import CHECK_GRACE_S, CameraGate
@@ -15,18 +15,7 @@ FPS = 30.0
 
 def _standing(t: float) -> Kinematics:
     """A person standing side-on, head to feet inside a 480x640 portrait frame."""
-    lm = np.zeros((33, 3))
-    lm[:, 0], lm[:, 1] = 240, 300
-    lm[P.NOSE] = (265, 100, 0)
-    lm[[P.LEFT_EAR, P.RIGHT_EAR]] = (240, 100, 0)
-    lm[[P.LEFT_SHOULDER, P.RIGHT_SHOULDER]] = (240, 160, 0)
-    lm[[P.LEFT_HIP, P.RIGHT_HIP]] = (240, 330, 0)
-    lm[[P.LEFT_KNEE, P.RIGHT_KNEE]] = (240, 460, 0)
-    lm[[P.LEFT_ANKLE, P.RIGHT_ANKLE]] = (240, 590, 0)
-    lm[[P.LEFT_SHOULDER, P.LEFT_HIP], 0] -= 5
-    lm[[P.RIGHT_SHOULDER, P.RIGHT_HIP], 0] += 5
-    for i in range(11, 33, 2):
-        lm[i, 2], lm[i + 1, 2] = 0.1, -0.1
+    lm = standing_side()
     return compute_kinematics(PoseFrame(t, 480, 640, lm, lm / 500, np.ones(33)))
 
 

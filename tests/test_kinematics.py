@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from poses import standing_side
 
 from posecheck import pose as P
 from posecheck.kinematics import (
@@ -66,31 +67,12 @@ def test_non_square_frame_angles_need_pixel_scaling():
     assert abs(joint_angle_deg(*norm) - 90) > 10
 
 
-def _standing_side(facing: str = "right", left_far: bool = True) -> np.ndarray:
-    """33 landmarks (x, y, z) of a person standing side-on; z = MediaPipe depth (+ away)."""
-    s = 1 if facing == "right" else -1
-    lm = np.zeros((33, 3))
-    lm[P.NOSE] = (100 + 25 * s, 50, 0)
-    lm[P.LEFT_EAR] = lm[P.RIGHT_EAR] = (100, 50, 0)
-    lm[[P.LEFT_SHOULDER, P.RIGHT_SHOULDER]] = (100, 100, 0)
-    lm[[P.LEFT_HIP, P.RIGHT_HIP]] = (100, 250, 0)
-    lm[[P.LEFT_KNEE, P.RIGHT_KNEE]] = (100, 400, 0)
-    lm[[P.LEFT_ANKLE, P.RIGHT_ANKLE]] = (100, 550, 0)
-    lm[[P.LEFT_SHOULDER, P.LEFT_HIP], 0] -= 5
-    lm[[P.RIGHT_SHOULDER, P.RIGHT_HIP], 0] += 5
-    dz = 0.1 if left_far else -0.1
-    for i in range(11, 33, 2):  # odd = left side in MediaPipe's numbering
-        lm[i, 2] = dz
-        lm[i + 1, 2] = -dz
-    return lm
-
-
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_labels_swapped_by_geometry_standing(facing):
     # Facing image-right, the right side is nearer the camera, so "left" must be farther (+z).
     correct_left_far = facing == "right"
-    ok = _standing_side(facing, left_far=correct_left_far)
-    bad = _standing_side(facing, left_far=not correct_left_far)
+    ok = standing_side(facing, left_far=correct_left_far)
+    bad = standing_side(facing, left_far=not correct_left_far)
     assert not labels_swapped(ok, ok)
     assert labels_swapped(bad, bad)
 
@@ -117,7 +99,7 @@ def test_swap_left_right_swaps_every_pair():
 
 
 def test_detect_view():
-    side = _standing_side()
+    side = standing_side()
     assert detect_view(side) == "side"
     front = side.copy()
     front[[P.LEFT_SHOULDER, P.LEFT_HIP], 0] = 160
@@ -126,7 +108,7 @@ def test_detect_view():
 
 
 def test_angle_signals_on_a_known_pose():
-    lm = _standing_side()[:, :2]
+    lm = standing_side()[:, :2]
     # Bend the right leg: thigh horizontal forward, shin straight down (hip 90, knee 90).
     lm[P.RIGHT_KNEE] = lm[P.RIGHT_HIP] + (150, 0)
     lm[P.RIGHT_ANKLE] = lm[P.RIGHT_KNEE] + (0, 150)
@@ -141,7 +123,7 @@ def test_angle_signals_on_a_known_pose():
 
 
 def test_compute_kinematics_reliability_and_no_person():
-    lm = _standing_side()
+    lm = standing_side()
     vis = np.ones(33)
     frame = PoseFrame(0.0, 640, 600, lm, lm / 1000, vis)
     kin = compute_kinematics(frame)
@@ -160,7 +142,7 @@ def test_compute_kinematics_reliability_and_no_person():
 
 
 def test_compute_kinematics_fixes_swapped_labels():
-    good = _standing_side("right", left_far=True)
+    good = standing_side("right", left_far=True)
     good[P.RIGHT_KNEE, 0] += 150  # the right (near) leg raised forward
     good[P.RIGHT_KNEE, 1] -= 150
     mislabeled = swap_left_right(good)
@@ -216,7 +198,7 @@ def test_auto_source_reads_a_thigh_raised_toward_the_camera_from_the_front():
 
 
 def test_auto_source_keeps_2d_angles_in_a_side_view():
-    lm = _standing_side()
+    lm = standing_side()
     lm[P.RIGHT_KNEE] = lm[P.RIGHT_HIP] + (150, 0, -0.1)
     world = lm / 300
     world[P.RIGHT_KNEE, 2] = -0.6  # noisy world depth: would turn the thigh "toward the camera"
