@@ -110,6 +110,13 @@ class TrackerState:
     def cue(self) -> str | None:
         return self.status or (self.cues[0] if self.cues else None)
 
+    @classmethod
+    def blank(cls, t: float, view: str, status: str | None) -> TrackerState:
+        """Nothing counted (before a tracker runs, or while the camera check holds it back)."""
+        return cls(t_s=t, phase="setup", side=None, reps_left=0, reps_right=0, reps_total=0, partial=0,
+                   hold_s=None, hold_target_s=None, cues=(), cue_severity="info", status=status, view=view,
+                   events=(), joint_status={})
+
 
 @dataclass
 class _CheckState:

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,8 @@ from posecheck import pose as P
 from posecheck.engine import STEP_INTO_VIEW, SideChoice, Tracker, TrackerState
 from posecheck.exercises import Exercise
 from posecheck.kinematics import Kinematics
-from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline
-from posecheck.report import hud_from_state
+from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline, FrameStep
+from posecheck.pose import Estimator
 from posecheck.sources import Frame
 
 log = logging.getLogger(__name__)
@@ -225,10 +226,7 @@ class LiveSnapshot:
         return len(self.sets)
 
 
-def _blank_state(t: float, view: str, status: str | None) -> TrackerState:
-    return TrackerState(t_s=t, phase="setup", side=None, reps_left=0, reps_right=0, reps_total=0, partial=0,
-                        hold_s=None, hold_target_s=None, cues=(), cue_severity="info", status=status, view=view,
-                        events=(), joint_status={})
+_blank_state = TrackerState.blank
 
 
 def target_reached(exercise: Exercise, tracker: Tracker) -> bool:
@@ -256,12 +254,15 @@ class LiveSession:
     """
 
     def __init__(self, exercise: Exercise, side: SideChoice = "auto", *, model_path: str | Path | None = None,
-                 check_frames: int = CHECK_FRAMES, check_s: float = CHECK_S) -> None:
+                 check_frames: int = CHECK_FRAMES, check_s: float = CHECK_S,
+                 estimator_factory: Callable[[], Estimator] | None = None) -> None:
         self._lock = threading.RLock()  # serialises frame processing against control calls
         self._snap_lock = threading.Lock()  # guards only the published snapshot reference
         self._model_path = model_path
         self._check_frames, self._check_s = check_frames, check_s
         self._pipe: AnglePipeline | None = None
+        self._step: FrameStep | None = None
+        self._estimator_factory = estimator_factory  # None: MediaPipe (tests may replay recorded poses)
         self._sets: list[SetSummary] = []
         self._rep_seq = self._hold_seq = 0
         self._frames = self._with_pose = 0
@@ -317,7 +318,7 @@ class LiveSession:
                     self._pipe.close()
                 except Exception:  # a failing close must not lose the summary
                     log.exception("closing the pose pipeline failed")
-                self._pipe = None
+                self._pipe = self._step = None
             self._gate.reset()  # the next stream checks the camera again: the user may have moved
             self._t_first = None
             self._publish(_blank_state(self._t_last, "unknown", None), self._gate.update(_NO_PERSON), running=False)
@@ -346,28 +347,30 @@ class LiveSession:
         from posecheck.overlay import draw_overlay  # heavy drawing deps only load when frames flow
 
         if self._pipe is None:
-            self._pipe = AnglePipeline(DEFAULT_SOURCE, DEFAULT_SMOOTHING, self._model_path)
+            estimator = self._estimator_factory() if self._estimator_factory is not None else None
+            self._pipe = AnglePipeline(DEFAULT_SOURCE, DEFAULT_SMOOTHING, self._model_path, estimator)
+            self._step = FrameStep(self._pipe, self._ex, self._side, gate=self._gate_status)
         t = self._session_time(t_s)
         self._frame_size = (int(rgb.shape[1]), int(rgb.shape[0]))
-        res = self._pipe.step(Frame(t, rgb, self._frames))
+        step = self._step
+        step.exercise, step.tracker = self._ex, self._tracker  # the set in progress
+        out = step(Frame(t, rgb, self._frames))
         self._frames += 1
-        self._with_pose += res.kin.detected
-        check = self._gate.update(res.kin)
-        if check.ready:
+        self._with_pose += out.kin.detected
+        if out.counting:
             if self._set_t0 is None:
                 self._set_t0 = t
-            state = self._tracker.update(res.kin)
-            for ev in state.events:
+            for ev in out.state.events:
                 if ev.kind == "rep":
                     self._rep_seq += 1
                 elif ev.kind == "hold_complete":
                     self._hold_seq += 1
-            hud = hud_from_state(self._ex, state)
-        else:
-            state = _blank_state(t, res.kin.view, _check_words(check))
-            hud = hud_from_state(self._ex, state)
-        self._state, self._check = state, check
-        return draw_overlay(rgb, res.kin, hud)
+        self._state = out.state
+        return draw_overlay(rgb, out.kin, out.hud)
+
+    def _gate_status(self, kin: Kinematics) -> str | None:
+        self._check = self._gate.update(kin)
+        return None if self._check.ready else _check_words(self._check)
 
     def _session_time(self, t_s: float) -> float:
         """The frame's own time mapped onto one increasing clock (new streams and clock jumps rebase it)."""

@@ -6,14 +6,15 @@ numbers. Streaming throughout: nothing keeps frames, so memory does not grow wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from posecheck.engine import SideChoice, Tracker
+from posecheck import pose as pose_module
+from posecheck.engine import SideChoice, Tracker, TrackerState
 from posecheck.exercises import Exercise
 from posecheck.filters import GlitchGate, OneEuroFilter, OneEuroParams
 from posecheck.kinematics import (
@@ -26,9 +27,11 @@ from posecheck.kinematics import (
     signal_vector,
     smooth_kinematics,
 )
-from posecheck.pose import PoseEstimator, PoseFrame
+from posecheck.overlay import Hud
+from posecheck.pose import Estimator, PoseFrame
+from posecheck.posetrack import PoseTrack, ReplayEstimator
 from posecheck.report import AngleSeries, Report, build_report, hud_from_state
-from posecheck.sources import Frame, open_video
+from posecheck.sources import Frame, VideoInfo, open_video
 from posecheck.video_out import H264Writer
 
 DEFAULT_SMOOTHING = OneEuroParams()
@@ -48,15 +51,19 @@ class AnglePipeline:
     """Owns one MediaPipe graph and one filter state: use one per clip or per live stream."""
 
     def __init__(self, source: AngleSource = DEFAULT_SOURCE, smoothing: OneEuroParams | None = DEFAULT_SMOOTHING,
-                 model_path: str | Path | None = None) -> None:
+                 model_path: str | Path | None = None, estimator: Estimator | None = None) -> None:
         self.source = source
-        self.estimator = PoseEstimator(model_path)
+        # Looked up at call time (not imported by name) so a test can swap in recorded poses everywhere.
+        self.estimator = estimator if estimator is not None else pose_module.make_estimator(model_path)
         self._filter = OneEuroFilter(len(SIGNALS), smoothing) if smoothing is not None else None
         self._sides = SideTracker()  # left/right kept consistent across frames
         self._glitches = GlitchGate(len(SIGNALS))  # jumps faster than a body moves are not trusted
 
     def step(self, frame: Frame) -> StepResult:
-        pose = self.estimator.process(frame.rgb, frame.t_s)
+        return self.step_pose(frame, self.estimator.process(frame.rgb, frame.t_s))
+
+    def step_pose(self, frame: Frame, pose: PoseFrame) -> StepResult:
+        """The same step from a pose already estimated (a recorded track, a worker process)."""
         raw = compute_kinematics(pose, self.source, sides=self._sides)  # resets `_sides` when the person is lost
         if not raw.detected:
             self._glitches.reset()
@@ -99,49 +106,133 @@ def finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-# --- whole-clip analysis (CLI `analyze`, the Review page) ----------------------------------------
+# --- the frame step: pose -> kinematics -> (camera gate) -> tracker -> HUD --------------------------
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """Everything one frame produced, for the sinks (overlay, series, report, live snapshot)."""
+
+    frame: Frame
+    pose: PoseFrame
+    raw: Kinematics
+    kin: Kinematics
+    state: TrackerState
+    hud: Hud
+    counting: bool  # the tracker saw this frame (the camera gate, if any, was open)
+
+
+Gate = Callable[[Kinematics], str | None]  # None: count this frame; else why not, in words for the user
+
+
+class FrameStep:
+    """The one per-frame step every front door runs: the CLI, the Review page, Live, the routine, the benches.
+
+    The pipeline (MediaPipe graph, filters) lives as long as the stream; the tracker as long as one set,
+    so `restart` starts a new set without rebuilding the graph. An optional `gate` (Live's camera check)
+    decides per frame whether the tracker may count.
+    """
+
+    def __init__(self, pipeline: AnglePipeline, exercise: Exercise, side: SideChoice = "auto",
+                 gate: Gate | None = None) -> None:
+        self.pipeline = pipeline
+        self.gate = gate
+        self.exercise, self.side = exercise, side
+        self.tracker = Tracker(exercise, side)
+
+    def restart(self, exercise: Exercise | None = None, side: SideChoice | None = None) -> None:
+        """A new set (optionally of another exercise or side) on the same stream."""
+        self.exercise = exercise or self.exercise
+        self.side = side or self.side
+        self.tracker = Tracker(self.exercise, self.side)
+
+    def __call__(self, frame: Frame, pose: PoseFrame | None = None) -> StepOutput:
+        res = self.pipeline.step(frame) if pose is None else self.pipeline.step_pose(frame, pose)
+        status = self.gate(res.kin) if self.gate is not None else None
+        state = self.tracker.update(res.kin) if status is None else TrackerState.blank(frame.t_s, res.kin.view, status)
+        return StepOutput(frame, res.pose, res.raw, res.kin, state, hud_from_state(self.exercise, state),
+                          status is None)
+
+
+# --- whole-clip analysis (CLI `analyze`, the Review page, batch, benchmarks) ----------------------
 
 
 def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *,
                  source: AngleSource = DEFAULT_SOURCE, model_path: str | Path | None = None,
                  out_video: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
-                 progress: Callable[[int, int], None] | None = None) -> Report:
-    """Run a clip through pose -> kinematics -> tracker, optionally writing the annotated H.264 clip.
+                 progress: Callable[[int, int], None] | None = None, estimator: Estimator | None = None) -> Report:
+    """Run a clip through the frame step, optionally writing the annotated H.264 clip.
 
     Frames larger than `max_side` pixels are scaled down first: the pose model sees 256 px anyway, a
     uniform scale leaves every angle unchanged, and a 4K phone clip would otherwise be slow to decode,
     draw and encode. `progress(frames_done, frames_expected)` is called after every frame.
     """
     video = open_video(path)
-    info = video.info
-    tracker = Tracker(exercise, side)
+    frames = (downscale(f, max_side) if max_side and max(f.width, f.height) > max_side else f for f in video)
+    with AnglePipeline(source, DEFAULT_SMOOTHING, model_path, estimator) as pipe:
+        return _analyze(FrameStep(pipe, exercise, side), frames, str(path), video.info, out_video, progress)
+
+
+def analyze_track(track: PoseTrack, exercise: Exercise, side: SideChoice = "auto", *,
+                  source: AngleSource = DEFAULT_SOURCE, clip: str = "", info: VideoInfo | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Report:
+    """The same analysis from recorded poses (no decoding, no MediaPipe): tests, benchmarks, chunked runs."""
+    if info is None:
+        fps = (len(track) - 1) / float(track.t_s[-1]) if len(track) > 1 and track.t_s[-1] > 0 else 30.0
+        info = VideoInfo(clip, track.width, track.height, fps, float(track.t_s[-1]) if len(track) else 0.0,
+                         len(track), 0, "track")
+    blank = np.broadcast_to(np.zeros(1, np.uint8), (track.height, track.width, 3))  # sized, holds no pixels
+    frames = (Frame(float(t), blank, i) for i, t in enumerate(track.t_s))
+    with AnglePipeline(source, DEFAULT_SMOOTHING, estimator=ReplayEstimator(track)) as pipe:
+        return _analyze(FrameStep(pipe, exercise, side), frames, clip, info, None, progress)
+
+
+def record_track(path: str | Path, *, model_path: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
+                 estimator: Estimator | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> PoseTrack:
+    """The clip's poses, frame by frame, as `analyze_clip` sees them (same scaling, same estimator)."""
+    video = open_video(path)
+    poses: list[PoseFrame] = []
+    est = estimator if estimator is not None else pose_module.make_estimator(model_path)
+    size: tuple[int, int] | None = None
+    try:
+        for f in video:
+            if max_side and max(f.width, f.height) > max_side:
+                f = downscale(f, max_side)
+            size = size or (f.width, f.height)
+            poses.append(est.process(f.rgb, f.t_s))
+            if progress is not None:
+                progress(len(poses), video.info.frame_count)
+    finally:
+        est.close()
+    w, h = size or (video.info.width, video.info.height)
+    return PoseTrack.from_frames(poses, w, h)
+
+
+def _analyze(step: FrameStep, frames: Iterable[Frame], clip: str, info: VideoInfo, out_video: str | Path | None,
+             progress: Callable[[int, int], None] | None) -> Report:
     series = AngleSeries()
-    frames = with_pose = 0
+    n = with_pose = 0
     last_t = 0.0
     writer = None
     try:
-        with AnglePipeline(source, DEFAULT_SMOOTHING, model_path) as pipe:
-            for frame in video:
-                if max_side and max(frame.width, frame.height) > max_side:
-                    frame = downscale(frame, max_side)
-                res = pipe.step(frame)
-                state = tracker.update(res.kin)
-                frames += 1
-                with_pose += res.kin.detected
-                last_t = frame.t_s
-                series.add(res.kin, state)
-                if out_video is not None:
-                    from posecheck.overlay import draw_overlay  # drawing is only needed for video out
+        for frame in frames:
+            out = step(frame)
+            n += 1
+            with_pose += out.kin.detected
+            last_t = frame.t_s
+            series.add(out.kin, out.state)
+            if out_video is not None:
+                from posecheck.overlay import draw_overlay  # drawing is only needed for video out
 
-                    if writer is None:
-                        writer = H264Writer(out_video, info.fps, frame.width, frame.height)
-                    writer.write(draw_overlay(frame.rgb, res.kin, hud_from_state(exercise, state)), t_s=frame.t_s,
-                                 rgb=True)
-                if progress is not None:
-                    progress(frames, info.frame_count)
+                if writer is None:
+                    writer = H264Writer(out_video, info.fps, frame.width, frame.height)
+                writer.write(draw_overlay(frame.rgb, out.kin, out.hud), t_s=frame.t_s, rgb=True)
+            if progress is not None:
+                progress(n, info.frame_count)
     finally:
         if writer is not None:
             writer.close()
-    tracker.finish()
-    fps = (frames - 1) / last_t if frames > 1 and last_t > 0 else info.fps
-    return build_report(str(path), exercise, tracker, series, info, frames, with_pose, fps, last_t)
+    step.tracker.finish()
+    fps = (n - 1) / last_t if n > 1 and last_t > 0 else info.fps
+    return build_report(clip, step.exercise, step.tracker, series, info, n, with_pose, fps, last_t)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 import numpy as np
 
@@ -196,6 +197,22 @@ def _make_landmarker(path: Path, min_detection: float, min_tracking: float):  # 
         return PoseLandmarker.create_from_options(opts)
     except (RuntimeError, ValueError) as exc:
         raise PosecheckError(f"Could not load pose model {path.name}: {exc}") from None
+
+
+class Estimator(Protocol):
+    """What the pipeline needs of a pose estimator: `PoseEstimator`, or a `posetrack.ReplayEstimator`."""
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame: ...
+
+    def close(self) -> None: ...
+
+
+def make_estimator(model_path: str | Path | None = None) -> Estimator:
+    """The estimator every pipeline builds unless given one: the bundled model, or the user's `.task` file.
+
+    One function, looked up at call time, so a test can replay recorded poses through the whole app.
+    """
+    return PoseEstimator(model_path)
 
 
 def default_model_path() -> str | None:
