@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from posecheck.engine import FaultEvent, HoldRecord, RepRecord
+from posecheck.records import FaultEvent, HoldRecord, RepRecord
 
 SCHEMA_VERSION = 2
 

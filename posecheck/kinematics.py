@@ -55,6 +55,27 @@ DEPTH_BLEND = (0.35, 0.65)
 
 
 @dataclass(frozen=True)
+class Body:
+    """The landmark geometry the engine reads besides angles (pixels of this frame, left/right already fixed)."""
+
+    hip_centre: np.ndarray  # (2,) mid-hip
+    torso_px: float  # mid-hip to mid-shoulder
+    leg_px: dict[str, float]  # per side: thigh + shin length as drawn
+    ankle_from_hip: dict[str, np.ndarray]  # per side: (2,) ankle minus that leg's hip
+
+
+def body_geometry(px: np.ndarray) -> Body:
+    hip = (px[P.LEFT_HIP, :2] + px[P.RIGHT_HIP, :2]) / 2
+    torso = float(np.linalg.norm((px[P.LEFT_SHOULDER, :2] + px[P.RIGHT_SHOULDER, :2]) / 2 - hip))
+    legs, ankles = {}, {}
+    for side, (h, k, a) in (("left", (P.LEFT_HIP, P.LEFT_KNEE, P.LEFT_ANKLE)),
+                            ("right", (P.RIGHT_HIP, P.RIGHT_KNEE, P.RIGHT_ANKLE))):
+        legs[side] = float(np.linalg.norm(px[k, :2] - px[h, :2]) + np.linalg.norm(px[a, :2] - px[k, :2]))
+        ankles[side] = px[a, :2] - px[h, :2]
+    return Body(hip, torso, legs, ankles)
+
+
+@dataclass(frozen=True)
 class Kinematics:
     """One frame's named signals. `angles` holds every name in SIGNALS (NaN when unavailable)."""
 
@@ -67,6 +88,7 @@ class Kinematics:
     lying: bool = False
     swapped: bool = False  # MediaPipe's left/right labels were corrected by geometry
     pose: PoseFrame | None = None
+    body: Body | None = None
 
     def value(self, name: str) -> float:
         return self.angles.get(name, float("nan"))
@@ -271,7 +293,7 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
     if view == "side" and abs(fwd[0]) > 0.3:
         facing = "right" if fwd[0] > 0 else "left"
     lying = bool(angles["trunk_incline"] > 55)
-    return Kinematics(pose.t_s, True, angles, reliable, view, facing, lying, swapped, pose)
+    return Kinematics(pose.t_s, True, angles, reliable, view, facing, lying, swapped, pose, body_geometry(px))
 
 
 def smooth_kinematics(kin: Kinematics, values: np.ndarray) -> Kinematics:

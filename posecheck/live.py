@@ -25,11 +25,13 @@ from typing import Any
 import numpy as np
 
 from posecheck import pose as P
-from posecheck.engine import STEP_INTO_VIEW, SideChoice, Tracker, TrackerState
+from posecheck.engine import STEP_INTO_VIEW, SideChoice, Tracker
+from posecheck.engine.primitives import Debounce
 from posecheck.exercises import Exercise
 from posecheck.kinematics import Kinematics
 from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline, FrameStep
 from posecheck.pose import Estimator
+from posecheck.records import TrackerState
 from posecheck.sources import Frame
 
 log = logging.getLogger(__name__)
@@ -147,25 +149,20 @@ class CameraGate:
 
     def reset(self) -> None:
         self._good = 0
-        self._since: float | None = None
-        self._bad_since: float | None = None
+        self._held = Debounce(self.need_s, self.grace_s)  # good frames, surviving a brief re-lock
         self.ready = False
 
     def update(self, kin: Kinematics) -> CameraCheck:
         if self.ready:
             return CameraCheck(True, "ok", "Counting", 1.0)
         issue, message = frame_issue(kin, self.exercise)
+        self._held.update(kin.t_s, issue == "ok")
         if issue != "ok":
-            if self._bad_since is None:
-                self._bad_since = kin.t_s
-            if self._since is None or kin.t_s - self._bad_since > self.grace_s:
-                self._good, self._since = 0, None
+            if self._held.since is None:
+                self._good = 0
             return CameraCheck(False, issue, message, 0.0)
-        self._bad_since = None
         self._good += 1
-        if self._since is None:
-            self._since = kin.t_s
-        held = kin.t_s - self._since
+        held = self._held.held_s(kin.t_s)
         progress = min(self._good / self.need_frames, held / self.need_s if self.need_s else 1.0)
         if progress >= 1.0:
             self.ready = True

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from posecheck import pose as pose_module
-from posecheck.engine import SideChoice, Tracker, TrackerState
+from posecheck.engine import SideChoice, Tracker
 from posecheck.exercises import Exercise
 from posecheck.filters import GlitchGate, OneEuroFilter, OneEuroParams
 from posecheck.kinematics import (
@@ -30,6 +30,7 @@ from posecheck.kinematics import (
 from posecheck.overlay import Hud
 from posecheck.pose import Estimator, PoseFrame
 from posecheck.posetrack import PoseTrack, ReplayEstimator
+from posecheck.records import TrackerState
 from posecheck.report import AngleSeries, Report, build_report, hud_from_state
 from posecheck.sources import Frame, VideoInfo, open_video
 from posecheck.video_out import H264Writer

@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from posecheck.engine import FaultEvent, HoldRecord, RepRecord, Tracker, TrackerState
+from posecheck.engine import Tracker
 from posecheck.exercises import Exercise
 from posecheck.kinematics import SIGNALS, Kinematics
+from posecheck.records import FaultEvent, HoldRecord, RepRecord, TrackerState
 from posecheck.sources import VideoInfo
 
 if TYPE_CHECKING:

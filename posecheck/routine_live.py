@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from posecheck.engine import FaultEvent, HoldRecord, RepRecord, SideChoice
+from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
 from posecheck.live import LiveSession, SetSummary
+from posecheck.records import FaultEvent, HoldRecord, RepRecord
 from posecheck.routines import RoutineRunner, SetPlan, set_progress
 
 

@@ -11,8 +11,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from posecheck.engine import FaultEvent, HoldRecord, RepRecord
 from posecheck.history import HistoryStore, set_record
+from posecheck.records import FaultEvent, HoldRecord, RepRecord
 
 TODAY = date.today()
 MONDAY = TODAY - timedelta(days=TODAY.weekday())

@@ -10,7 +10,7 @@ import pytest
 from posecheck import pose as P
 from posecheck.engine import STEP_INTO_VIEW, Tracker
 from posecheck.exercises import get_exercise
-from posecheck.kinematics import SIGNALS, Kinematics
+from posecheck.kinematics import SIGNALS, Kinematics, body_geometry
 from posecheck.pose import PoseFrame
 
 FPS = 30.0
@@ -21,7 +21,8 @@ def kin(t: float, view: str = "side", detected: bool = True, pose: PoseFrame | N
     values = {n: math.nan for n in SIGNALS}
     values.update(angles)
     reliable = {n: detected and math.isfinite(v) and n not in unreliable for n, v in values.items()}
-    return Kinematics(t, detected, values, reliable, view, pose=pose)
+    body = body_geometry(pose.image_px) if pose is not None and pose.image_px is not None else None
+    return Kinematics(t, detected, values, reliable, view, pose=pose, body=body)
 
 
 def ramp(a: float, b: float, seconds: float) -> list[float]:

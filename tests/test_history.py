@@ -12,8 +12,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from posecheck.engine import FaultEvent, HoldRecord, RepRecord
 from posecheck.history import SCHEMA_VERSION, HistoryStore, create_v1, sessions_per_week, set_record, week_streak
+from posecheck.records import FaultEvent, HoldRecord, RepRecord
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 

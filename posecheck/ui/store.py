@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-from posecheck.engine import RepRecord
 from posecheck.history import HistoryStore, SetRecord, default_db_path, set_record
 from posecheck.live import SetSummary
+from posecheck.records import RepRecord
 from posecheck.report import Report
 from posecheck.routine_live import RecordingSession, SetDetail
 

@@ -1,0 +1,167 @@
+"""The tracker facade: per frame, decide whether the frame can be counted, hand it to the exercise kind's
+strategy (reps, holds, circles), run the form checks, and publish the state.
+
+Pure and frame-by-frame: it knows nothing of video, MediaPipe or Streamlit, so the live webcam and clip
+analysis share it, and tests drive it with plain angle arrays. Every timer runs on the frames' own
+timestamps (live frames get dropped).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+from posecheck.engine.checks import FormChecks
+from posecheck.engine.circles import CircleStrategy
+from posecheck.engine.holds import HoldStrategy
+from posecheck.engine.primitives import Debounce
+from posecheck.engine.recorder import Recorder, Strategy
+from posecheck.engine.reps import RepStrategy
+from posecheck.engine.signals import usable_values
+from posecheck.exercises import Exercise
+from posecheck.kinematics import Kinematics
+from posecheck.records import Event, FaultEvent, HoldRecord, RepRecord, TrackerState
+
+SideChoice = Literal["auto", "left", "right"]
+STEP_INTO_VIEW = "Step into view: I need to see your whole body"
+VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
+JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
+JUMP_WARNING = "The tracked person jumped (a cut or another person?); not counted"
+
+_VIEW_CUES = {"side": "Turn sideways for this one", "front": "Face the camera for this one",
+              "oblique": "Turn partly sideways (about 45 degrees) for this one"}
+
+
+class Tracker:
+    """Feed `update(kin)` once per frame, in time order; read reps/holds/faults at any time."""
+
+    def __init__(self, exercise: Exercise, side: SideChoice = "auto") -> None:
+        self.ex = exercise
+        if exercise.sides == "both":
+            self.sides: tuple[str, ...] = ("both",)
+        elif side in ("left", "right"):
+            self.sides = (side,)
+        else:
+            self.sides = ("left", "right")
+        self._rec = Recorder()
+        self.checks = FormChecks(exercise.checks)
+        self.strategy = _strategy(exercise, self.sides, self.checks, self._rec)
+        self._rec.attach = self.strategy.attach_fault
+        self._t: float | None = None
+        self._last_hip: tuple[np.ndarray, float, float] | None = None  # position, torso length, t
+        self._wrong_view = Debounce(VIEW_GRACE_S)
+
+    # --- what was recorded ----------------------------------------------------------------------
+
+    @property
+    def reps(self) -> list[RepRecord]:
+        return self._rec.reps
+
+    @property
+    def partials(self) -> list[RepRecord]:
+        return self._rec.partials
+
+    @property
+    def holds(self) -> list[HoldRecord]:
+        return self._rec.holds
+
+    @property
+    def faults(self) -> list[FaultEvent]:
+        return self._rec.faults
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._rec.warnings
+
+    @property
+    def reps_by_side(self) -> dict[str, int]:
+        return self._rec.reps_by_side()
+
+    def current_hold(self) -> tuple[str, float] | None:
+        """(side, seconds counted) of a hold in progress, else None."""
+        return self.strategy.current_hold()
+
+    # --- per frame --------------------------------------------------------------------------------
+
+    def update(self, kin: Kinematics) -> TrackerState:
+        t = kin.t_s
+        dt = 0.0 if self._t is None else max(0.0, t - self._t)
+        self._t = t
+        events: list[Event] = []
+        if not kin.detected:
+            self.strategy.pause(t, events)
+            return self._state(t, kin, events, STEP_INTO_VIEW)
+        if self._jumped(kin):
+            self._abandon(t, events, JUMP_WARNING)
+        status = self._view_status(kin)
+        values = usable_values(kin)
+        m = self.ex.motion
+        if m is not None and self.ex.kind != "circles" and all(
+                not math.isfinite(m.signal.evaluate(values, s)) for s in self.sides):
+            self.strategy.pause(t, events)
+            return self._state(t, kin, events, STEP_INTO_VIEW)
+        if status is not None:
+            self.strategy.pause(t, events)
+            return self._state(t, kin, events, status)
+        check_values = self.strategy.update(t, dt, kin, values, events)
+        self.checks.run(t, check_values, self.strategy.phase, self._active_side(),
+                        lambda *fault: self._rec.fault(*fault, events))
+        return self._state(t, kin, events, None)
+
+    def finish(self) -> list[Event]:
+        """Close what is open at the end of a clip/stream (a hold in progress is kept)."""
+        events: list[Event] = []
+        if self._t is not None:
+            self.strategy.finish(self._t, events)
+        return events
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _active_side(self) -> str | None:
+        if self.sides == ("both",):
+            return "both"
+        return self.strategy.active_side()
+
+    def _abandon(self, t: float, events: list[Event], message: str) -> None:
+        self.strategy.abandon(t, events)
+        self._rec.warnings.append(f"{t:.2f} s: {message}")
+        events.append(Event("warning", t, None, message))
+
+    def _jumped(self, kin: Kinematics) -> bool:
+        body = kin.body
+        if body is None:
+            return False
+        hip, torso = body.hip_centre, body.torso_px
+        last = self._last_hip
+        self._last_hip = (hip, torso, kin.t_s)
+        if last is None or torso <= 0 or last[1] <= 0 or kin.t_s - last[2] > 0.5:
+            return False
+        moved = float(np.linalg.norm(hip - last[0])) / max(torso, last[1])
+        return moved > JUMP_FRACTION or not (0.55 < torso / last[1] < 1.8)
+
+    def _view_status(self, kin: Kinematics) -> str | None:
+        wrong = kin.view not in self.ex.views and kin.view != "unknown"
+        if not self._wrong_view.update(kin.t_s, wrong):
+            return None
+        return _VIEW_CUES.get(self.ex.views[0], "Change the camera angle")
+
+    def _state(self, t: float, kin: Kinematics, events: list[Event], status: str | None) -> TrackerState:
+        by = self.reps_by_side
+        phase = self.strategy.phase
+        return TrackerState(
+            t_s=t, phase="paused" if status else phase, side=self._active_side(),
+            reps_left=by["left"], reps_right=by["right"], reps_total=len(self.reps), partial=len(self.partials),
+            hold_s=self.strategy.shown_hold_s(), hold_target_s=self.ex.targets.hold_s,
+            cues=tuple(c.cue for c in self.checks.raised()), cue_severity=self.checks.severity(), status=status,
+            view=kin.view, events=tuple(events), joint_status=self.checks.joint_status(phase, self._active_side()),
+        )
+
+
+def _strategy(exercise: Exercise, sides: tuple[str, ...], checks: FormChecks, rec: Recorder) -> Strategy:
+    if exercise.kind in ("reps", "reps_hold"):
+        return RepStrategy(exercise, sides, checks, rec)
+    if exercise.kind == "hold":
+        return HoldStrategy(exercise, sides, checks, rec)
+    return CircleStrategy(exercise, sides, checks, rec)
