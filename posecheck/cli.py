@@ -95,7 +95,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _cmd_angles(args: argparse.Namespace) -> int:
     from posecheck.pipeline import DEFAULT_SOURCE, AnglePipeline, angle_row
     from posecheck.pose import default_model_path
-    from posecheck.sources import open_video
+    from posecheck.sources import decode_shortfall, open_video
 
     video = open_video(args.clip)  # bad clips and models fail here, before any output
     pipe = AnglePipeline(args.source or DEFAULT_SOURCE, None if args.raw else _default_smoothing(),
@@ -129,6 +129,8 @@ def _cmd_angles(args: argparse.Namespace) -> int:
                f"processed_fps={frames / elapsed if elapsed else 0:.1f}")
     # With the table on stdout the summary goes to stderr, so the CSV stays clean.
     print(summary, file=sys.stdout if args.csv else sys.stderr)
+    if (short := decode_shortfall(frames, video.info)) is not None:
+        print(f"posecheck: warning: {args.clip}: {short}", file=sys.stderr)
     if detected == 0:
         print("posecheck: no person was found in this clip", file=sys.stderr)
     return 0
