@@ -138,10 +138,13 @@ def _quiet_native_logs() -> Iterator[None]:
 
 
 class PoseEstimator:
-    """Runs MediaPipe Pose in video (tracking) mode. One instance per stream: it holds tracking state."""
+    """Runs MediaPipe Pose in video (tracking) mode, or `static` image mode (the bundled model only).
+
+    One instance per stream: it holds tracking state.
+    """
 
     def __init__(self, model_path: str | Path | None = None, min_detection: float = 0.5,
-                 min_tracking: float = 0.5) -> None:
+                 min_tracking: float = 0.5, static: bool = False) -> None:
         self.model_path = Path(model_path) if model_path else None
         self._last_ms = -1
         self._warm = False
@@ -153,8 +156,8 @@ class PoseEstimator:
                 import mediapipe as mp  # imported lazily: it is slow and the CLI's help should not wait
 
                 # complexity 1 is the model bundled in the wheel; 0 and 2 would try to download.
-                self._solution = mp.solutions.pose.Pose(
-                    static_image_mode=False, model_complexity=1, smooth_landmarks=False,
+                self._solution = mp.solutions.pose.Pose(  # static: every frame searched afresh, no tracking
+                    static_image_mode=static, model_complexity=1, smooth_landmarks=False,
                     min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
                 )
                 self._landmarker = None
