@@ -3,7 +3,6 @@ half-way, and a Live/routine set whose save failed being tried again."""
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import subprocess
 import sys
@@ -43,35 +42,53 @@ def test_opening_waits_for_a_writer_instead_of_failing_at_once(tmp_path: Path, s
     other.close()
 
 
-def _open_at_once(path: str, barrier: multiprocessing.synchronize.Barrier, out: multiprocessing.Queue) -> None:
-    barrier.wait()
-    try:
-        with HistoryStore(path) as db:
-            sid, _ = db.add_set(_set())
-            out.put(("ok", db.schema_version, sid))
-    except Exception as exc:  # reported, so the parent can say which process failed and why
-        out.put(("error", f"{type(exc).__name__}: {exc}", None))
+RACE = textwrap.dedent("""
+    # Run in a fresh interpreter: forking the test process (Streamlit's and MediaPipe's threads) could hang.
+    import multiprocessing, sys
+    from pathlib import Path
+    sys.path.insert(0, {tests!r})
+    from test_history import _set
+    from posecheck.history import HistoryStore, create_v1
+
+    def open_at_once(path, barrier, out):
+        barrier.wait()
+        try:
+            with HistoryStore(path) as db:
+                db.add_set(_set())
+                out.put(("ok", db.schema_version))
+        except Exception as exc:
+            out.put(("error", f"{{type(exc).__name__}}: {{exc}}"))
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context("fork")
+        folder, schema, trials = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+        for trial in range(trials):
+            path = folder / f"h{{trial}}.sqlite3"
+            if schema == "v1":
+                create_v1(path)
+            barrier, out = ctx.Barrier(4), ctx.Queue()
+            procs = [ctx.Process(target=open_at_once, args=(str(path), barrier, out)) for _ in range(4)]
+            for p in procs:
+                p.start()
+            results = [out.get(timeout=60) for _ in procs]
+            for p in procs:
+                p.join(timeout=60)
+            with HistoryStore(path) as db:
+                print(trial, sorted(set(results)), len(db.sessions()), len(db.sets()), flush=True)
+""")
 
 
 @pytest.mark.parametrize("schema", ["new", "v1"])
 def test_four_processes_open_and_save_at_once(tmp_path: Path, schema: str):
-    ctx = multiprocessing.get_context("fork")
-    results = []
-    for trial in range(8):
-        path = tmp_path / f"h{trial}.sqlite3"
-        if schema == "v1":
-            create_v1(path)
-        barrier, out = ctx.Barrier(4), ctx.Queue()
-        procs = [ctx.Process(target=_open_at_once, args=(str(path), barrier, out)) for _ in range(4)]
-        for p in procs:
-            p.start()
-        results += [out.get(timeout=60) for _ in procs]
-        for p in procs:
-            p.join(timeout=60)
-        with HistoryStore(path) as db:
-            assert len(db.sessions()) == 4 and len(db.sets()) == 4
-    assert [r for r in results if r[0] != "ok"] == []
-    assert {r[1] for r in results} == {2}
+    script = tmp_path / "race.py"
+    script.write_text(RACE.format(tests=str(Path(__file__).parent)))
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), schema, "8"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 8
+    for line in lines:  # every process opened, migrated to schema 2 and saved its set: 4 sessions, 4 sets
+        assert line.split(" ", 1)[1] == "[('ok', 2)] 4 4", line
 
 
 # --- a full disk -------------------------------------------------------------------------------------
