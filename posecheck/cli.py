@@ -9,7 +9,9 @@ import argparse
 import csv
 import math
 import os
+import re
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,8 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PosecheckError as exc:
         print(f"posecheck: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except OSError as exc:  # e.g. an output path that cannot be written
-        print(f"posecheck: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+    except OSError as exc:  # e.g. an output path that cannot be written, or a full disk
+        where = exc.filename or getattr(args, "out_video", None) or getattr(args, "csv", None) or ""
+        print(f"posecheck: {exc.strerror or exc}: {where}".rstrip(": "), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
@@ -44,28 +47,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="posecheck", description="Pose-checking exercise coach.")
-    sub = p.add_subparsers(dest="command")
+EXAMPLES = """examples:
+  posecheck analyze samples/squat_side.mp4 --exercise squat
+  posecheck analyze my_lunges.mov -e lunge --side left --json > report.json
+  posecheck analyze bridge.mp4 -e glute_bridge --out-video annotated/bridge.mp4
+  posecheck angles samples/squat_side.mp4 --csv angles.csv
+  posecheck exercises
+  posecheck synth squat squat.mp4 --fps 30 --size 640x480
+"""
 
-    a = sub.add_parser("angles", help="per-frame hip/knee angles of a clip")
-    a.add_argument("clip")
+CLIP_HELP = "the video file (mp4, mov, avi, webm, mkv; any codec FFmpeg reads)"
+SOURCE_HELP = ("where angles come from: 2d = image pixels (best in side views), 3d = MediaPipe's world "
+               "landmarks, auto = 2d in side views and 3d where the front view foreshortens (default: auto)")
+MODEL_HELP = ("your own MediaPipe PoseLandmarker .task file (default: $POSECHECK_MODEL, else the BlazePose full "
+              "model bundled in the mediapipe wheel; nothing is downloaded)")
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, 79)  # the raw formatter (kept for the examples) does not wrap
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="posecheck", description=_wrap("Pose-checking exercise coach: reps, holds "
+                                "and form from a clip. The app (webcam, routines, history): streamlit run app.py"),
+                                epilog=EXAMPLES, formatter_class=fmt)
+    sub = p.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+
+    a = sub.add_parser("angles", help="per-frame hip/knee angles of a clip", formatter_class=fmt,
+                       description=_wrap("Print one CSV row per frame: time, whether a person was found, the camera "
+                                         "view, every angle and whether it can be trusted. A summary goes to "
+                                         "stderr."),
+                       epilog="examples:\n  posecheck angles clip.mp4 > angles.csv\n"
+                              "  posecheck angles clip.mp4 --csv angles.csv --source 3d\n")
+    a.add_argument("clip", help=CLIP_HELP)
     a.add_argument("--csv", metavar="OUT", help="write the per-frame table as CSV instead of printing it")
-    a.add_argument("--source", choices=["2d", "3d", "auto"], default=None,
-                   help="angle source: image pixels (2d), MediaPipe world landmarks (3d) or auto")
+    a.add_argument("--source", choices=["2d", "3d", "auto"], default=None, help=SOURCE_HELP)
     a.add_argument("--raw", action="store_true", help="no smoothing")
-    a.add_argument("--model", metavar="FILE.task", default=None,
-                   help="your own MediaPipe PoseLandmarker .task model (default: the bundled full model)")
+    a.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
     a.set_defaults(func=_cmd_angles)
 
-    z = sub.add_parser("analyze", help="count reps, time holds and check form in a clip")
-    z.add_argument("clip")
+    z = sub.add_parser("analyze", help="count reps, time holds and check form in a clip", formatter_class=fmt,
+                       description=_wrap("Count reps per side, time holds and list form faults with their times. "
+                                         "Prints a readable summary, or one JSON object with --json."),
+                       epilog="examples:\n  posecheck analyze samples/squat_side.mp4 -e squat\n"
+                              "  posecheck analyze lunges.mov -e lunge --side left --json\n"
+                              "  posecheck analyze bridge.mp4 -e glute_bridge --out-video annotated.mp4\n")
+    z.add_argument("clip", help=CLIP_HELP)
     z.add_argument("--exercise", "-e", required=True, help="exercise id (see: posecheck exercises)")
-    z.add_argument("--side", choices=["left", "right", "auto"], default="auto")
+    z.add_argument("--side", choices=["left", "right", "auto"], default="auto",
+                   help="the working side to count: left or right only, or auto = the working leg of each rep "
+                        "(default: auto; ignored by exercises that use both legs together)")
     z.add_argument("--json", action="store_true", help="print exactly one JSON object")
-    z.add_argument("--out-video", metavar="OUT.mp4", help="write an annotated H.264 MP4")
-    z.add_argument("--source", choices=["2d", "3d", "auto"], default=None)
-    z.add_argument("--model", metavar="FILE.task", default=None)
+    z.add_argument("--out-video", metavar="OUT.mp4",
+                   help="also write the clip with skeleton, angles, counter and cues drawn on it (H.264 MP4)")
+    z.add_argument("--source", choices=["2d", "3d", "auto"], default=None, help=SOURCE_HELP)
+    z.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
     z.add_argument("--exercises-dir", default=None, help="folder of exercise definitions (default: exercises/)")
     z.set_defaults(func=_cmd_analyze)
 
@@ -73,20 +110,37 @@ def _build_parser() -> argparse.ArgumentParser:
     x.add_argument("--exercises-dir", default=None)
     x.set_defaults(func=_cmd_exercises)
 
-    s = sub.add_parser("synth", help="render a synthetic exercise clip with ground truth")
+    s = sub.add_parser("synth", help="render a synthetic exercise clip with ground truth", formatter_class=fmt,
+                       description=_wrap("Render a stick figure doing an exercise, with its exact angles, reps and "
+                                         "holds written beside the clip as OUT.truth.json."),
+                       epilog="examples:\n  posecheck synth --list\n  posecheck synth squat squat.mp4\n"
+                              "  posecheck synth lunge lunge.mp4 --facing left --fps 25 --size 1280x720\n")
     s.add_argument("script", help="motion script name (see --list)", nargs="?")
     s.add_argument("out", nargs="?", help="output .mp4 (truth is written beside it as .truth.json)")
-    s.add_argument("--facing", choices=["left", "right"], default="right")
-    s.add_argument("--fps", type=float, default=30.0)
-    s.add_argument("--size", default="640x480", help="WIDTHxHEIGHT")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--facing", choices=["left", "right"], default="right",
+                   help="which way the figure faces (default: right)")
+    s.add_argument("--fps", type=float, default=30.0, help="frames per second, 1 to 240 (default: 30)")
+    s.add_argument("--size", default="640x480", help="WIDTHxHEIGHT in pixels, each 64 to 4096 (default: 640x480)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the background's noise (default: 0)")
     s.add_argument("--list", action="store_true", help="list the motion scripts")
     s.set_defaults(func=_cmd_synth)
 
     m = sub.add_parser("samples", help="regenerate the sample clips in samples/")
-    m.add_argument("--out", default="samples")
+    m.add_argument("--out", default="samples", help="folder to write them to (default: samples)")
     m.set_defaults(func=_cmd_samples)
     return p
+
+
+def _check_output(path: str, what: str) -> None:
+    """Refuse an output path that cannot be written, naming it, before any work is done."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise PosecheckError(f"cannot write {what} to {path}: it is a folder")
+    if not folder.is_dir():
+        raise PosecheckError(f"cannot write {what} to {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise PosecheckError(f"cannot write {what} to {path}: permission denied")
 
 
 # --- angles -----------------------------------------------------------------------------------
@@ -95,9 +149,11 @@ def _build_parser() -> argparse.ArgumentParser:
 def _cmd_angles(args: argparse.Namespace) -> int:
     from posecheck.pipeline import DEFAULT_SOURCE, AnglePipeline, angle_row
     from posecheck.pose import default_model_path
-    from posecheck.sources import open_video
+    from posecheck.sources import decode_shortfall, open_video
 
     video = open_video(args.clip)  # bad clips and models fail here, before any output
+    if args.csv:
+        _check_output(args.csv, "the CSV")
     pipe = AnglePipeline(args.source or DEFAULT_SOURCE, None if args.raw else _default_smoothing(),
                          args.model or default_model_path())
     header = ["frame", "t_s", "detected", "view", *SIGNALS, *(f"{n}_ok" for n in SIGNALS)]
@@ -129,6 +185,8 @@ def _cmd_angles(args: argparse.Namespace) -> int:
                f"processed_fps={frames / elapsed if elapsed else 0:.1f}")
     # With the table on stdout the summary goes to stderr, so the CSV stays clean.
     print(summary, file=sys.stdout if args.csv else sys.stderr)
+    if (short := decode_shortfall(frames, video.info)) is not None:
+        print(f"posecheck: warning: {args.clip}: {short}", file=sys.stderr)
     if detected == 0:
         print("posecheck: no person was found in this clip", file=sys.stderr)
     return 0
@@ -156,7 +214,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     exercise = get_exercise(args.exercise, args.exercises_dir or EXERCISES_DIR)
     if args.out_video and Path(args.out_video).suffix.lower() != ".mp4":
-        raise PosecheckError("--out-video must end in .mp4")
+        raise PosecheckError(f"--out-video must end in .mp4, not {args.out_video}")
+    if args.out_video:
+        _check_output(args.out_video, "the annotated video")  # before minutes of analysis, not after
     report = analyze_clip(args.clip, exercise, args.side, source=args.source or DEFAULT_SOURCE,
                           model_path=args.model or default_model_path(), out_video=args.out_video)
     if args.json:
@@ -203,10 +263,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         raise PosecheckError(f"unknown motion script {args.script!r}; try: posecheck synth --list")
     if not args.out:
         raise PosecheckError("give an output path, e.g. posecheck synth squat squat.mp4")
-    try:
-        w, h = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise PosecheckError(f"--size must look like 640x480, not {args.size!r}") from None
+    match = re.fullmatch(r"\s*(\d{1,6})\s*[xX×]\s*(\d{1,6})\s*", args.size)
+    if not match:
+        raise PosecheckError(f"--size must look like 640x480, not {args.size!r}")
+    w, h = int(match[1]), int(match[2])
+    if (problem := synth.settings_problem(args.fps, w, h)) is not None:
+        raise PosecheckError(problem)
     path = synth.generate_clip(args.script, args.out, facing=args.facing, fps=args.fps, width=w, height=h,
                                seed=args.seed)
     print(f"wrote {path}")

@@ -7,20 +7,26 @@ was already saved, and two app sessions can write at once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import random
 import sqlite3
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
+from posecheck.errors import PosecheckError
 from posecheck.records import FaultEvent, HoldRecord, RepRecord
 
 SCHEMA_VERSION = 2
+T = TypeVar("T")
 
 
 def default_db_path() -> Path:
@@ -130,16 +136,53 @@ def create_v1(path: str | Path) -> None:
     con.close()
 
 
+class HistoryError(PosecheckError):
+    """Saving or opening the history failed, said for a person (disk full, read-only file, busy file)."""
+
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _retry_locked(fn: Callable[[], T], timeout_s: float = BUSY_TIMEOUT_S) -> T:
+    """Run fn, again while SQLite says the file is locked, up to timeout_s.
+
+    SQLite's busy timeout does not cover every case: changing the journal mode, or a write lock wanted
+    while another connection upgrades, fails at once with "database is locked" (4 processes opening a
+    new or schema-1 file together lost sets that way). Short random waits break the ties.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.005
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.25)
+
+
 class HistoryStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; crash-safe
-        self._con.execute("PRAGMA synchronous=NORMAL")
-        self._con.execute("PRAGMA foreign_keys=ON")
-        self._con.execute("PRAGMA busy_timeout=30000")
-        self._migrate()
+        self._con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                    check_same_thread=False)
+        try:
+            self._con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            self._con.execute("PRAGMA foreign_keys=ON")
+            # WAL: readers never block the writer; crash-safe. Switching needs the file to itself.
+            _retry_locked(lambda: self._con.execute("PRAGMA journal_mode=WAL").fetchone())
+            self._con.execute("PRAGMA synchronous=NORMAL")
+            _retry_locked(self._migrate)
+        except BaseException:
+            self._con.close()
+            raise
 
     def close(self) -> None:
         self._con.close()
@@ -157,7 +200,7 @@ class HistoryStore:
 
     def _migrate(self) -> None:
         con = self._con
-        con.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait and then see the result
+        con.execute("BEGIN EXCLUSIVE")  # one process migrates; the others wait and then see the result
         try:
             has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone()
             if not has_meta:
@@ -174,7 +217,7 @@ class HistoryStore:
                 con.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
 
     # --- writing -----------------------------------------------------------------------------------
@@ -191,30 +234,77 @@ class HistoryStore:
 
     def save_set(self, session_id: int, rec: SetRecord) -> int:
         """One transaction: the set and all its reps, holds and faults are saved together or not at all."""
+        with self._transaction("the set"):
+            return self._insert_set(session_id, rec)
+
+    def add_set(self, rec: SetRecord, session_id: int | None = None, kind: str = "live",
+                routine_id: str | None = None, source: str | None = None) -> tuple[int, int]:
+        """Save a set into `session_id`, or into a new session of `kind`, and end the session at the set's end.
+
+        One transaction for all of it, so a killed save never leaves a session without its set.
+        Returns (session id, set id); raises HistoryError with words for the user.
+        """
+        with self._transaction("the set"):
+            if session_id is None:
+                cur = self._con.execute(
+                    "INSERT INTO sessions (started_at, kind, routine_id, source) VALUES (?, ?, ?, ?)",
+                    (_iso(rec.started_at), kind, routine_id, source))
+                session_id = int(cur.lastrowid)
+            set_id = self._insert_set(session_id, rec)
+            self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(rec.ended_at), session_id))
+        return session_id, set_id
+
+    @contextlib.contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """BEGIN IMMEDIATE .. COMMIT; any failure rolls back (if SQLite has not already) and is said in words."""
         con = self._con
-        con.execute("BEGIN IMMEDIATE")
         try:
-            cur = con.execute(
-                "INSERT INTO sets (session_id, exercise_id, side, started_at, ended_at, reps, hold_s, partial_reps)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, rec.exercise_id, rec.side, _iso(rec.started_at), _iso(rec.ended_at), len(rec.reps),
-                 rec.hold_s, rec.partial_reps))
-            set_id = int(cur.lastrowid)
-            con.executemany(
-                "INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(set_id, i, r.side, r.start_s, r.end_s, r.rom_deg, int(r.ok), ",".join(r.faults), r.hold_s)
-                 for i, r in enumerate(rec.reps, 1)])
-            con.executemany(
-                "INSERT INTO holds (set_id, side, start_s, end_s, duration_s, ok) VALUES (?, ?, ?, ?, ?, ?)",
-                [(set_id, h.side, h.start_s, h.end_s, h.duration_s, int(h.ok)) for h in rec.holds])
-            con.executemany(
-                "INSERT INTO faults (set_id, t_s, code, message) VALUES (?, ?, ?, ?)",
-                [(set_id, f.t_s, f.code, f.message) for f in rec.faults])
+            _retry_locked(lambda: con.execute("BEGIN IMMEDIATE"))
+        except sqlite3.Error as exc:
+            raise self._error(exc, what) from exc
+        try:
+            yield
             con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(con)
+            raise self._error(exc, what) from exc
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
+
+    def _error(self, exc: sqlite3.Error, what: str) -> HistoryError:
+        text = str(exc).lower()
+        if "full" in text:
+            why = "the disk is full"
+        elif "readonly" in text or "read-only" in text:
+            why = "the history file is read-only"
+        elif _is_locked(exc):
+            why = "the history file is busy (another posecheck kept it locked)"
+        elif "disk i/o" in text:
+            why = "the disk reported an error"
+        else:
+            why = f"{type(exc).__name__}: {exc}"
+        return HistoryError(f"{what[0].upper()}{what[1:]} was not saved: {why} ({self.path})")
+
+    def _insert_set(self, session_id: int, rec: SetRecord) -> int:
+        con = self._con
+        cur = con.execute(
+            "INSERT INTO sets (session_id, exercise_id, side, started_at, ended_at, reps, hold_s, partial_reps)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, rec.exercise_id, rec.side, _iso(rec.started_at), _iso(rec.ended_at), len(rec.reps),
+             rec.hold_s, rec.partial_reps))
+        set_id = int(cur.lastrowid)
+        con.executemany(
+            "INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(set_id, i, r.side, r.start_s, r.end_s, r.rom_deg, int(r.ok), ",".join(r.faults), r.hold_s)
+             for i, r in enumerate(rec.reps, 1)])
+        con.executemany(
+            "INSERT INTO holds (set_id, side, start_s, end_s, duration_s, ok) VALUES (?, ?, ?, ?, ?, ?)",
+            [(set_id, h.side, h.start_s, h.end_s, h.duration_s, int(h.ok)) for h in rec.holds])
+        con.executemany(
+            "INSERT INTO faults (set_id, t_s, code, message) VALUES (?, ?, ?, ?)",
+            [(set_id, f.t_s, f.code, f.message) for f in rec.faults])
         return set_id
 
     def delete_session(self, session_id: int) -> None:
@@ -284,6 +374,14 @@ class HistoryStore:
             w.writerow([s.session_id, s.id, _iso(s.started_at), s.exercise_id, s.side, s.reps, s.partial_reps,
                         s.hold_s, "" if s.mean_rom_deg is None else round(s.mean_rom_deg, 1), s.faults])
         return buf.getvalue()
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open: after a full disk SQLite has already rolled it back, and a
+    second ROLLBACK would replace the real error with "cannot rollback - no transaction is active"."""
+    if con.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            con.execute("ROLLBACK")
 
 
 # --- week goals -------------------------------------------------------------------------------------

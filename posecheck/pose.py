@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,57 +81,105 @@ def landmarks_to_pixels(normalised: np.ndarray, width: int, height: int) -> np.n
     return out
 
 
+class _Fd2Silencer:
+    """Process-wide and reference-counted: fd 2 goes to /dev/null while anyone holds it.
+
+    MediaPipe's C++ side prints TFLite/absl notices ("Created TensorFlow Lite XNNPACK delegate", absl's
+    "W0000 ... Feedback manager") straight to fd 2, before any log flag applies and partly from its own
+    threads after the graph is built. They are noise to a user, whose stderr carries posecheck's one line.
+    Counted, so two estimators (two app sessions) never leave fd 2 pointing at /dev/null. Errors still
+    surface as Python exceptions; POSECHECK_VERBOSE=1 keeps the notices.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._saved: int | None = None
+
+    def acquire(self) -> bool:
+        if os.environ.get("POSECHECK_VERBOSE"):
+            return False
+        with self._lock:
+            if self._count == 0:
+                try:
+                    saved = os.dup(2)
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                except OSError:
+                    return False
+                with contextlib.suppress(Exception):
+                    sys.stderr.flush()  # what Python wrote before goes where it was meant to
+                os.dup2(devnull, 2)
+                os.close(devnull)
+                self._saved = saved
+            self._count += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count == 0 and self._saved is not None:
+                os.dup2(self._saved, 2)
+                os.close(self._saved)
+                self._saved = None
+
+
+_SILENCER = _Fd2Silencer()
+
+
 @contextlib.contextmanager
 def _quiet_native_logs() -> Iterator[None]:
-    """Silence fd 2 while MediaPipe builds its graph and runs its first frame.
-
-    Its C++ side prints TFLite/absl notices before any log flag applies; they are noise to a user.
-    Errors still surface as Python exceptions. POSECHECK_VERBOSE=1 keeps them.
-    """
-    if os.environ.get("POSECHECK_VERBOSE"):
-        yield
-        return
+    """fd 2 silenced for the duration of the block (see _Fd2Silencer)."""
+    held = _SILENCER.acquire()
     try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        if held:
+            _SILENCER.release()
 
 
 class PoseEstimator:
-    """Runs MediaPipe Pose in video (tracking) mode. One instance per stream: it holds tracking state."""
+    """Runs MediaPipe Pose in video (tracking) mode, or `static` image mode (the bundled model only).
+
+    One instance per stream: it holds tracking state.
+    """
 
     def __init__(self, model_path: str | Path | None = None, min_detection: float = 0.5,
-                 min_tracking: float = 0.5) -> None:
+                 min_tracking: float = 0.5, static: bool = False) -> None:
         self.model_path = Path(model_path) if model_path else None
         self._last_ms = -1
         self._warm = False
-        with _quiet_native_logs():
+        # Held from here to the end of the first frame: the graph's threads print their notices while it
+        # starts, after this constructor has returned (a per-call silence let them through).
+        self._quiet = _SILENCER.acquire()
+        try:
             if self.model_path is None:
                 import mediapipe as mp  # imported lazily: it is slow and the CLI's help should not wait
 
                 # complexity 1 is the model bundled in the wheel; 0 and 2 would try to download.
-                self._solution = mp.solutions.pose.Pose(
-                    static_image_mode=False, model_complexity=1, smooth_landmarks=False,
+                self._solution = mp.solutions.pose.Pose(  # static: every frame searched afresh, no tracking
+                    static_image_mode=static, model_complexity=1, smooth_landmarks=False,
                     min_detection_confidence=min_detection, min_tracking_confidence=min_tracking,
                 )
                 self._landmarker = None
             else:
                 self._solution = None
                 self._landmarker = _make_landmarker(self.model_path, min_detection, min_tracking)
+        except BaseException:
+            self._end_quiet()
+            raise
+
+    def _end_quiet(self) -> None:
+        if self._quiet:
+            self._quiet = False
+            _SILENCER.release()
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         if not self._warm:  # the landmark model (and its notices) starts with the first person seen
-            with _quiet_native_logs():
-                out = self._process(rgb, t_s)
+            try:
+                with _quiet_native_logs():
+                    out = self._process(rgb, t_s)
+            finally:
+                self._end_quiet()
             self._warm = out.detected
             return out
         return self._process(rgb, t_s)
@@ -167,6 +217,7 @@ class PoseEstimator:
         return PoseFrame(t_s, w, h, landmarks_to_pixels(norm, w, h), world, vis)
 
     def close(self) -> None:
+        self._end_quiet()
         if self._solution is not None:
             self._solution.close()
             self._solution = None

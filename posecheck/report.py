@@ -15,7 +15,7 @@ from posecheck.engine import Tracker
 from posecheck.exercises import Exercise
 from posecheck.kinematics import SIGNALS, Kinematics
 from posecheck.records import FaultEvent, HoldRecord, RepRecord, TrackerState
-from posecheck.sources import VideoInfo
+from posecheck.sources import VideoInfo, decode_shortfall
 
 if TYPE_CHECKING:
     from posecheck.overlay import Hud
@@ -141,6 +141,8 @@ def _rep_json(r: RepRecord) -> dict[str, Any]:
 def build_report(clip: str, exercise: Exercise, tracker: Tracker, series: AngleSeries, info: VideoInfo, frames: int,
                  with_pose: int, fps: float, last_t: float) -> Report:
     warnings = list(tracker.warnings)
+    if (short := decode_shortfall(frames, info)) is not None:
+        warnings.insert(0, short[0].upper() + short[1:])
     if frames and with_pose == 0:
         warnings.append("No person was found in this clip")
     elif frames and with_pose / frames < 0.8:

@@ -7,13 +7,16 @@ own times for live frames, never index / nominal fps.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import queue
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import av
 import av.logging
@@ -22,8 +25,13 @@ import numpy as np
 
 from posecheck.errors import PosecheckError
 
-# FFmpeg's own warnings about damaged input would drown the one clear message we give instead.
-av.logging.set_level(av.logging.PANIC)
+log = logging.getLogger(__name__)
+
+# No FFmpeg log callback at all (not even PANIC): PyAV's callback takes the GIL for every error line, and
+# on a damaged clip an FFmpeg decoder thread logging an error while the decoding thread holds the GIL in
+# avcodec_free_context deadlocks the process (issue 13: 7 of 10 decodes hung with PANIC, 0 with None).
+# FFmpeg's messages would also drown the one clear message we give instead.
+av.logging.set_level(None)
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
@@ -56,27 +64,32 @@ class VideoInfo:
     backend: str  # "pyav" or "opencv"
 
 
-def open_video(path: str | Path, prefetch: int = 4) -> VideoSource:
+STALL_S = 20.0  # no frame for this long: the decoder is stuck; stop and keep what was read
+
+
+def open_video(path: str | Path, prefetch: int = 4, isolate: bool = True) -> VideoSource:
     """Open a clip for streaming; raises PosecheckError with a user-facing message when it cannot."""
-    return VideoSource(path, prefetch=prefetch)
+    return VideoSource(path, prefetch=prefetch, isolate=isolate)
 
 
 class VideoSource:
     """Streams frames from a file. Iterate it (once); memory stays bounded by the prefetch queue.
 
-    Decoding runs in a background thread (PyAV releases the GIL while decoding) so it overlaps
-    pose inference; on 2 cores that keeps the pipeline close to bare MediaPipe throughput.
+    Decoding runs in a child process by default (`decode_worker`): a decoder that hangs on a damaged
+    file (FFmpeg has deadlocked holding the GIL) can then never freeze the caller, e.g. the app's
+    server; after `stall_s` seconds without a frame it is killed and the frames read so far stand.
+    `isolate=False` decodes in a background thread instead (PyAV releases the GIL while decoding).
+    Either way decoding overlaps pose inference.
     """
 
-    def __init__(self, path: str | Path, prefetch: int = 4) -> None:
+    def __init__(self, path: str | Path, prefetch: int = 4, isolate: bool = True,
+                 stall_s: float | None = None) -> None:
         self.path = Path(path)
         self.prefetch = max(1, prefetch)
-        if not self.path.exists():
-            raise PosecheckError(f"File not found: {self.path}")
-        if self.path.is_dir():
-            raise PosecheckError(f"{self.path} is a folder, not a video file")
-        if self.path.stat().st_size == 0:
-            raise PosecheckError(f"{self.path.name} is empty (0 bytes)")
+        self.isolate = isolate
+        self.stall_s = stall_s
+        self.stopped: str | None = None  # why decoding ended before the end of the file, once known
+        _check_regular_file(self.path)
         info = _probe_pyav(self.path)
         if isinstance(info, str):
             info = _probe_opencv(self.path) or info
@@ -85,13 +98,58 @@ class VideoSource:
         self.info: VideoInfo = info
 
     def __iter__(self) -> Iterator[Frame]:
-        gen = _frames_pyav(self.path, self.info) if self.info.backend == "pyav" else _frames_opencv(self.path)
+        stall_s = self.stall_s if self.stall_s is not None else STALL_S
+        if self.info.backend != "pyav":
+            frames = _prefetched(_frames_opencv(self.path), self.prefetch, stall_s, self)
+        elif self.isolate:
+            from posecheck.decode_worker import frames_in_child
+
+            frames = frames_in_child(self.path, self.info, self.prefetch, stall_s, self)
+        else:
+            frames = _prefetched(_frames_pyav(self.path, self.info), self.prefetch, stall_s, self)
         count = 0
-        for frame in _prefetched(gen, self.prefetch):
+        for frame in frames:
             count += 1
             yield frame
         if count == 0:
-            raise PosecheckError(f"{self.path.name} contains no decodable video frames")
+            raise PosecheckError(f"{self.path.name} contains no decodable video frames"
+                                 + (f" ({self.stopped})" if self.stopped else ""))
+        if self.stopped:
+            log.warning("%s: %s after %d frames", self.path, self.stopped, count)
+
+    def note_stop(self, reason: str) -> None:
+        """Called by the frame feeders when decoding ends early (a stall, a crashed decoder)."""
+        self.stopped = self.stopped or reason
+
+
+def decode_shortfall(decoded: int, info: VideoInfo) -> str | None:
+    """A warning when fewer frames decoded than the container lists (a damaged or cut file), else None.
+
+    A couple of frames' slack: containers' counts and decoders' output can differ by an edge frame.
+    """
+    expected = info.frame_count
+    if decoded <= 0 or expected <= 0 or expected - decoded <= max(2, 0.02 * expected):
+        return None
+    return (f"decoded {decoded} of {expected} frames; the rest of the file is damaged or missing, "
+            "so the results cover only the part that could be read")
+
+
+def _check_regular_file(path: Path) -> None:
+    """Refuse what is not a regular file before anything opens it (a FIFO would block the reader)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise PosecheckError(f"File not found: {path}") from None
+    except OSError as exc:
+        raise PosecheckError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise PosecheckError(f"{path} is a folder, not a video file")
+    if not stat.S_ISREG(st.st_mode):
+        raise PosecheckError(f"{path} is not a regular file (a pipe, device or socket), so it cannot be a clip")
+    if st.st_size == 0:
+        raise PosecheckError(f"{path.name} is empty (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise PosecheckError(f"{path} cannot be read (permission denied)")
 
 
 # --- PyAV -------------------------------------------------------------------------------------
@@ -107,7 +165,13 @@ def _probe_pyav(path: Path) -> VideoInfo | str:
         with container:
             if not container.streams.video:
                 return "has no video stream"
+            if _is_still_image(container):  # final: the OpenCV fallback would read it as a 1-frame clip
+                codec = container.streams.video[0].codec_context.name.replace("mjpeg", "jpeg").upper()
+                raise PosecheckError(f"{path.name} is a still image ({codec}), not a video: "
+                                     "record a clip of the exercise")
             stream = container.streams.video[0]
+            # One decoding thread: no FFmpeg worker thread exists that could deadlock closing the codec.
+            stream.codec_context.thread_count = 1
             # Rotation lives in the first frame's display matrix; decode one to learn it (and to
             # prove the codec is readable at all).
             try:
@@ -129,6 +193,12 @@ def _probe_pyav(path: Path) -> VideoInfo | str:
             return VideoInfo(str(path), w, h, fps, duration, int(stream.frames or 0), rotation, "pyav")
     except (av.FFmpegError, ValueError, IndexError, OSError):
         return "could not be read as a video"
+
+
+def _is_still_image(container: av.container.InputContainer) -> bool:
+    """A PNG/JPEG/... file (FFmpeg's image readers are called "<codec>_pipe" or "image2")."""
+    name = container.format.name or ""
+    return any(n.endswith("_pipe") or n == "image2" for n in name.split(","))
 
 
 def _clockwise_rotation(frame: av.VideoFrame) -> int:
@@ -212,8 +282,21 @@ def _frames_opencv(path: Path) -> Iterator[Frame]:
 _END = object()
 
 
-def _prefetched(gen: Iterator[Frame], depth: int) -> Iterator[Frame]:
-    """Run `gen` in a daemon thread, handing frames over through a bounded queue."""
+class StopNotes(Protocol):
+    def note_stop(self, reason: str) -> None: ...
+
+
+def stall_reason(stall_s: float) -> str:
+    return f"the decoder stopped responding (no frame for {stall_s:g} s)"
+
+
+def _prefetched(gen: Iterator[Frame], depth: int, stall_s: float = math.inf,
+                notes: StopNotes | None = None) -> Iterator[Frame]:
+    """Run `gen` in a daemon thread, handing frames over through a bounded queue.
+
+    No frame for `stall_s` seconds ends the stream (noted in `notes`): the stuck thread is left behind,
+    it cannot be killed, but it no longer blocks the caller.
+    """
     q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -236,7 +319,12 @@ def _prefetched(gen: Iterator[Frame], depth: int) -> Iterator[Frame]:
     thread.start()
     try:
         while True:
-            item = q.get()
+            try:
+                item = q.get(timeout=stall_s if math.isfinite(stall_s) else None)
+            except queue.Empty:
+                if notes is not None:
+                    notes.note_stop(stall_reason(stall_s))
+                return
             if item is _END:
                 return
             if isinstance(item, BaseException):

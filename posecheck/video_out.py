@@ -24,9 +24,10 @@ class H264Writer:
     def __init__(self, path: str | Path, fps: float, width: int, height: int, crf: int = 23) -> None:
         if width <= 0 or height <= 0:
             raise ValueError(f"bad frame size {width}x{height}")
-        # yuv420p needs even dimensions; frames are padded/cropped to these.
-        self.width = width - width % 2
-        self.height = height - height % 2
+        # yuv420p needs even dimensions: odd sizes lose their last column/row, and a 1-pixel side is
+        # padded to 2 (libx264 refuses anything smaller).
+        self.width = max(2, width - width % 2)
+        self.height = max(2, height - height % 2)
         self.fps = float(fps) if fps and fps > 0 else 30.0
         self.path = Path(path)
         self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
@@ -44,9 +45,13 @@ class H264Writer:
 
     def write(self, image: np.ndarray, t_s: float | None = None, rgb: bool = False) -> None:
         """Append one frame (BGR by default, as OpenCV draws; rgb=True for the pipeline's RGB frames)."""
-        if image.shape[0] < self.height or image.shape[1] < self.width:
-            raise ValueError(f"frame {image.shape[1]}x{image.shape[0]} smaller than {self.width}x{self.height}")
-        img = np.ascontiguousarray(image[: self.height, : self.width])
+        img = image[: self.height, : self.width]
+        short_h, short_w = self.height - img.shape[0], self.width - img.shape[1]
+        if short_h or short_w:
+            if short_h > 1 or short_w > 1:
+                raise ValueError(f"frame {image.shape[1]}x{image.shape[0]} smaller than {self.width}x{self.height}")
+            img = np.pad(img, ((0, short_h), (0, short_w), (0, 0)), mode="edge")  # a 1-pixel side, doubled
+        img = np.ascontiguousarray(img)
         frame = av.VideoFrame.from_ndarray(img, format="rgb24" if rgb else "bgr24")
         pts = round((t_s if t_s is not None else self._count / self.fps) * 1000)
         pts = max(pts, self._last_pts + 1)  # strictly increasing, or the muxer refuses

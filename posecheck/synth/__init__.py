@@ -6,7 +6,7 @@ writes `slr.mp4` (H.264) and `slr.truth.json` beside it. See motion.py for the o
 conventions, scripts.py for the motion scripts and their parameters.
 """
 
-from posecheck.synth.generate import SAMPLES, generate_clip, generate_samples, truth_angles
+from posecheck.synth.generate import SAMPLES, generate_clip, generate_samples, settings_problem, truth_angles
 from posecheck.synth.scripts import SCRIPTS
 
-__all__ = ["SAMPLES", "SCRIPTS", "generate_clip", "generate_samples", "truth_angles"]
+__all__ = ["SAMPLES", "SCRIPTS", "generate_clip", "generate_samples", "settings_problem", "truth_angles"]

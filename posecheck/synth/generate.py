@@ -24,6 +24,21 @@ SAMPLES: list[tuple[str, str, str, dict[str, Any]]] = [
 ]
 
 
+# What a rendered clip may be: a figure needs some pixels, and a frame is held in memory while it is drawn.
+FPS_RANGE = (1.0, 240.0)
+SIDE_RANGE = (64, 4096)
+
+
+def settings_problem(fps: float, width: int, height: int) -> str | None:
+    """Why these clip settings cannot be rendered, in words for the user; None when they can."""
+    if not (math.isfinite(fps) and FPS_RANGE[0] <= fps <= FPS_RANGE[1]):
+        return f"--fps must be a number from {FPS_RANGE[0]:g} to {FPS_RANGE[1]:g}, not {fps:g}"
+    lo, hi = SIDE_RANGE
+    if not (lo <= width <= hi and lo <= height <= hi):
+        return f"--size must be from {lo}x{lo} to {hi}x{hi}, not {width}x{height}"
+    return None
+
+
 def truth_angles(j: Joints) -> dict[str, float]:
     """The kinematics definitions, computed independently from the exact joint pixels."""
 
@@ -53,6 +68,8 @@ def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps:
         raise ValueError(f"unknown motion script {script!r}")
     if facing not in ("left", "right"):
         raise ValueError("facing must be 'left' or 'right'")
+    if (problem := settings_problem(fps, width, height)) is not None:
+        raise ValueError(problem)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     sc = SCRIPTS[script](width=width, height=height, **params)

@@ -20,6 +20,7 @@ from posecheck.errors import PosecheckError
 from posecheck.exercises import Exercise
 from posecheck.pipeline import MAX_SIDE_PX
 from posecheck.report import Report
+from posecheck.sources import decode_shortfall
 from posecheck.ui import analysis, charts, store, widgets
 from posecheck.ui.analysis import ReviewKey, ReviewResult
 
@@ -219,7 +220,8 @@ def _notices(result: ReviewResult) -> None:
         if w != "No person was found in this clip":
             st.warning(w, icon=":material/warning:")
     info = result.info
-    if info.duration_s > 1.0 and report.frames and report.duration_s < 0.9 * info.duration_s:
+    if (info.duration_s > 1.0 and report.frames and report.duration_s < 0.9 * info.duration_s
+            and decode_shortfall(report.frames, info) is None):  # else the report's warning says it already
         st.warning(f"The clip ended early: only {report.duration_s:.1f} s of its {info.duration_s:.1f} s could be read "
                    "(the file may be truncated). Results cover the readable part.", icon=":material/warning:")
     if max(info.width, info.height) > MAX_SIDE_PX:

@@ -26,6 +26,7 @@ META_KEY = "routine_meta"  # (routine id, routine name, safety lines)
 HISTORY_KEY = "routine_history_id"  # history session the routine's sets go into
 SAVED_KEY = "routine_saved"  # how many of controller.filed were handled
 PROBLEM_KEY = "routine_save_problem"
+RETRY_KEY = "routine_save_retry"  # store.RetryGate: when an unsaved set is tried again
 STREAM_KEY = "routine_stream"
 DEFAULT_ROUTINE = "psoas_guide"
 REFRESH_S = 0.5
@@ -131,6 +132,7 @@ def begin(routine: Routine, plans: list[SetPlan]) -> RoutineController:
     st.session_state[HISTORY_KEY] = None
     st.session_state[SAVED_KEY] = 0
     st.session_state[PROBLEM_KEY] = None
+    st.session_state[RETRY_KEY] = store.RetryGate()
     return ctrl
 
 
@@ -236,23 +238,43 @@ def _safety_footer() -> None:
 
 
 def save_filed(ctrl: RoutineController) -> None:
-    """Save each newly filed set to this routine's history session (one transaction per set)."""
+    """Save each newly filed set to this routine's history session (one transaction per set).
+
+    A set that fails to save stays first in line and is tried again a few seconds later, with the
+    problem shown until it is saved.
+    """
     done = st.session_state.get(SAVED_KEY, 0)
+    gate: store.RetryGate = st.session_state.setdefault(RETRY_KEY, store.RetryGate())
+    now = time.monotonic()
+    if done >= len(ctrl.filed) or not gate.due(now):
+        return
     meta = st.session_state.get(META_KEY, (None, "", ()))
     for filed in ctrl.filed[done:]:
-        _save_one(filed, meta[0])
+        problem = _save_one(filed, meta[0])
+        if problem is not None:
+            gate.failed(now)
+            st.session_state[PROBLEM_KEY] = store.unsaved_words(len(ctrl.filed) - done, problem)
+            break
         done += 1
+    else:
+        gate.succeeded()
+        st.session_state[PROBLEM_KEY] = None
     st.session_state[SAVED_KEY] = done
 
 
-def _save_one(filed: Filed, routine_id: str | None) -> None:
+def _retry_now() -> None:
+    st.session_state[RETRY_KEY] = store.RetryGate()  # the next save_filed tries at once
+
+
+def _save_one(filed: Filed, routine_id: str | None) -> str | None:
+    """Save one filed set; the problem in words, or None when it is saved (or had nothing to save)."""
     if filed.summary is None:
-        return
+        return None
     sid, problem = store.save_live_set(filed.summary, filed.detail, st.session_state.get(HISTORY_KEY),
                                        kind="routine", routine_id=routine_id, side=filed.plan.side)
     if sid is not None:
         st.session_state[HISTORY_KEY] = sid
-    st.session_state[PROBLEM_KEY] = problem
+    return problem
 
 
 def _summary(ctrl: RoutineController) -> None:
@@ -269,9 +291,11 @@ def _summary(ctrl: RoutineController) -> None:
                    "Set": f"{r.plan.set_no} of {r.plan.sets}", "Reps": r.reps, "Partial": r.partial_reps,
                    "Best hold (s)": round(r.hold_s, 1), "Result": "skipped" if r.skipped else "done"}
                   for i, r in enumerate(results, 1)], hide_index=True, width="stretch")
+    save_filed(ctrl)  # sets that could not be saved yet are tried again here too
     sid = st.session_state.get(HISTORY_KEY)
     if problem := st.session_state.get(PROBLEM_KEY):
         st.error(problem, icon=":material/error:")
+        st.button("Try saving again", icon=":material/refresh:", key="routine_save_again", on_click=_retry_now)
     elif sid is not None:
         st.success(f"Saved to your history (session {sid}). See the History page for your trends.",
                    icon=":material/check_circle:")

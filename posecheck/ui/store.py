@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-from posecheck.history import HistoryStore, SetRecord, default_db_path, set_record
+from posecheck.history import HistoryError, HistoryStore, SetRecord, default_db_path, set_record
 from posecheck.live import SetSummary
 from posecheck.records import RepRecord
 from posecheck.report import Report
@@ -27,6 +28,8 @@ STORE_KEY = "history_store"  # (path, HistoryStore) for this browser session
 LIVE_SESSION_KEY = "history_live_session"  # history session id the Live page's sets go into
 LIVE_SAVED_KEY = "history_live_saved"  # SetSummary objects already saved (identity)
 LIVE_PROBLEM_KEY = "history_live_problem"  # the last save failure on the Live page, shown until a save works
+LIVE_RETRY_KEY = "history_live_retry"  # RetryGate: when the Live page tries an unsaved set again
+RETRY_S = 3.0
 REVIEW_SAVED_KEY = "history_review_saved"  # review keys already saved -> history session id
 
 
@@ -97,16 +100,43 @@ def save_live_set(summary: SetSummary, detail: SetDetail | None = None, session_
     if store is None:
         return None, problem
     try:
-        now = datetime.now(UTC)
-        if session_id is None:
-            session_id = store.start_session(kind, routine_id=routine_id,
-                                             started_at=now - timedelta(seconds=summary.duration_s))
-        store.save_set(session_id, live_record(summary, detail, now, side))
-        store.end_session(session_id, now)
+        # One transaction: a new session is only ever written together with its set.
+        session_id, _ = store.add_set(live_record(summary, detail, datetime.now(UTC), side), session_id, kind,
+                                      routine_id=routine_id)
     except Exception as exc:
         log.exception("saving a set to history failed")
-        return None, f"The set could not be saved to history ({type(exc).__name__}: {exc})."
+        return None, _save_problem(exc, "The set")
     return session_id, None
+
+
+def _save_problem(exc: Exception, what: str) -> str:
+    if isinstance(exc, HistoryError):
+        return str(exc)
+    return f"{what} could not be saved to history ({type(exc).__name__}: {exc})."
+
+
+class RetryGate:
+    """When a save that failed may be tried again: at once the first time, then every RETRY_S seconds
+    (the pages refresh twice a second; a full disk need not be hammered)."""
+
+    def __init__(self, retry_s: float | None = None) -> None:
+        self.retry_s = retry_s  # None: RETRY_S
+        self.failed_at: float | None = None
+
+    def due(self, now: float) -> bool:
+        wait = RETRY_S if self.retry_s is None else self.retry_s
+        return self.failed_at is None or now - self.failed_at >= wait
+
+    def failed(self, now: float) -> None:
+        self.failed_at = now
+
+    def succeeded(self) -> None:
+        self.failed_at = None
+
+
+def unsaved_words(n: int, problem: str) -> str:
+    sets = "1 set is" if n == 1 else f"{n} sets are"
+    return f"{problem} {sets} kept here and saving is tried again every few seconds."
 
 
 def save_new_live_sets(session: object, sets: Sequence[SetSummary]) -> str | None:
@@ -115,16 +145,25 @@ def save_new_live_sets(session: object, sets: Sequence[SetSummary]) -> str | Non
     Returns a problem message to show, or None.
     """
     saved: list[SetSummary] = st.session_state.setdefault(LIVE_SAVED_KEY, [])
-    for summary in sets:
-        if any(summary is s for s in saved):
-            continue
-        detail = session.detail(summary) if isinstance(session, RecordingSession) else None
-        sid, problem = save_live_set(summary, detail, st.session_state.get(LIVE_SESSION_KEY))
-        saved.append(summary)  # a failure is not retried every half second; its message stays shown
-        st.session_state[LIVE_PROBLEM_KEY] = problem
-        if sid is not None:
+    gate: RetryGate = st.session_state.setdefault(LIVE_RETRY_KEY, RetryGate())
+    unsaved = [s for s in sets if not any(s is done for done in saved)]
+    now = time.monotonic()
+    if unsaved and gate.due(now):
+        for summary in unsaved:
+            detail = session.detail(summary) if isinstance(session, RecordingSession) else None
+            sid, problem = save_live_set(summary, detail, st.session_state.get(LIVE_SESSION_KEY))
+            if sid is None:  # kept: tried again on a later refresh
+                gate.failed(now)
+                st.session_state[LIVE_PROBLEM_KEY] = problem
+                break
+            saved.append(summary)
             st.session_state[LIVE_SESSION_KEY] = sid
-    return st.session_state.get(LIVE_PROBLEM_KEY)
+        else:
+            gate.succeeded()
+            st.session_state[LIVE_PROBLEM_KEY] = None
+    left = sum(1 for s in sets if not any(s is done for done in saved))
+    problem = st.session_state.get(LIVE_PROBLEM_KEY)
+    return unsaved_words(left, problem) if problem and left else None
 
 
 def new_live_session(exercise: object, side: object) -> RecordingSession:
@@ -138,13 +177,10 @@ def save_review(report: Report, clip_name: str) -> tuple[int | None, str | None]
     if store is None:
         return None, problem
     try:
-        now = datetime.now(UTC)
-        sid = store.start_session("review", source=clip_name, started_at=now - timedelta(seconds=report.duration_s))
-        store.save_set(sid, review_record(report, now))
-        store.end_session(sid, now)
+        sid, _ = store.add_set(review_record(report, datetime.now(UTC)), kind="review", source=clip_name)
     except Exception as exc:
         log.exception("saving a review to history failed")
-        return None, f"The review could not be saved to history ({type(exc).__name__}: {exc})."
+        return None, _save_problem(exc, "The review")
     return sid, None
 
 
