@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from posecheck import settings
 from posecheck.engine import FaultEvent, HoldRecord, RepRecord
 
 SCHEMA_VERSION = 2
@@ -25,8 +26,8 @@ SCHEMA_VERSION = 2
 
 def default_db_path() -> Path:
     """POSECHECK_DB, else the platform's per-user data folder."""
-    if env := os.environ.get("POSECHECK_DB"):
-        return Path(env).expanduser()
+    if db := settings.current().db:
+        return db
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
     elif sys.platform == "darwin":

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
+from posecheck import settings
 from posecheck.errors import PosecheckError
 
 # MediaPipe Pose landmark indices used across the project (one place for them).
@@ -86,7 +87,7 @@ def _quiet_native_logs() -> Iterator[None]:
     Its C++ side prints TFLite/absl notices before any log flag applies; they are noise to a user.
     Errors still surface as Python exceptions. POSECHECK_VERBOSE=1 keeps them.
     """
-    if os.environ.get("POSECHECK_VERBOSE"):
+    if settings.current().verbose:
         yield
         return
     try:
@@ -217,4 +218,4 @@ def make_estimator(model_path: str | Path | None = None) -> Estimator:
 
 def default_model_path() -> str | None:
     """A user's own .task model, from POSECHECK_MODEL; None means the bundled full model."""
-    return os.environ.get("POSECHECK_MODEL") or None
+    return settings.current().model
