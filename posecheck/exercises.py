@@ -301,11 +301,11 @@ TOP = Table("", "", (
         example=["Keep the lower back on the floor", "Stop if you feel sharp pain"]),
     Key("camera_note", "string", "What the camera can and cannot see for this exercise (plain text)",
         default=None, example="Filmed side-on, the raised leg is measured against the bent one."),
-    Key("targets", "table", "What a set is"),
+    Key("targets", "table", "What a set is: reps, hold seconds, sets and rest"),
     Key("motion", "table", "The movement that makes a rep (kinds reps and reps_hold)", default=None),
     Key("hold", "table", "The position that makes a hold (kind hold)", default=None),
     Key("circles", "table", "How circles are found (kind circles)", default=None),
-    Key("checks", "tables", "Form checks", default=()),
+    Key("checks", "tables", "Form checks, each with its conditions and cue", default=()),
 ))
 
 TARGETS = Table("targets", "[targets]: what a set is. Reps for kinds reps, reps_hold and circles; hold_s for "
@@ -466,7 +466,8 @@ def _parse_targets(t: Section, kind: str, sides: str) -> Targets:
     if kind in ("reps", "reps_hold") and not reps:
         raise DefinitionError(f"{t.where('reps_per_side')} or 'targets.reps_total' is required for kind {kind!r}")
     if kind == "hold" and reps:
-        raise DefinitionError(f"{t.fname}: field 'targets.reps_...': kind 'hold' counts no reps")
+        key = "reps_per_side" if targets.reps_per_side is not None else "reps_total"
+        raise DefinitionError(f"{t.where(key)}: kind 'hold' counts no reps (its sets are finished by hold_s)")
     if sides == "both" and targets.reps_per_side is not None:
         raise DefinitionError(f"{t.where('reps_per_side')}: sides = \"both\" has no per-side reps; use reps_total")
     return targets
@@ -563,4 +564,6 @@ def get_exercise(ex_id: str, folder: str | Path = EXERCISES_DIR) -> Exercise:
     if ex_id in cat.by_id:
         raise DefinitionError(cat.by_id[ex_id])
     known = ", ".join(sorted(cat.exercises)) or f"none could be loaded from {folder}"
-    raise PosecheckError(f"unknown exercise {ex_id!r}; known: {known}")
+    failed = sorted({e.split(":")[0] for e in cat.errors if e.split(":")[0].endswith(".toml")})
+    not_loaded = f"; not loaded: {', '.join(failed)} (see: posecheck exercises)" if failed else ""
+    raise PosecheckError(f"unknown exercise {ex_id!r}; known: {known}{not_loaded}")

@@ -410,7 +410,7 @@ def template(tables: Iterable[tuple[Table, bool]], header: str, commented: Itera
     for table, active in tables:
         lead = "" if active else "# "
         if table.name:
-            out += _wrapped(table.doc, "# ", width)
+            out += _wrapped(table.doc, "# " if active else "## ", width)
             out += [f"{lead}[[{table.name}]]" if table.array else f"{lead}[{table.name}]"]
         for k in table.keys:
             if k.type in ("table", "tables"):
