@@ -21,22 +21,23 @@ class Variable:
 
 
 VARIABLES = (
-    Variable("POSECHECK_DB", "db", "The history file (SQLite). Default: posecheck/history.sqlite3 in the "
-             "per-user data folder (~/.local/share on Linux, ~/Library/Application Support on macOS, %APPDATA% "
-             "on Windows)."),
-    Variable("POSECHECK_EXERCISES_DIR", "exercises_dir", "A folder of exercise definitions (*.toml, with "
-             "routines in its routines/ subfolder) used instead of the shipped ones, by the app and the CLI "
-             "(the CLI's --exercises-dir wins over it)."),
-    Variable("POSECHECK_SAMPLES_DIR", "samples_dir", "The Review page's sample clip folder. Default: samples/ "
-             "in the source checkout."),
-    Variable("POSECHECK_MODEL", "model", "Your own MediaPipe PoseLandmarker .task model. Default: the full model "
-             "bundled with mediapipe."),
-    Variable("POSECHECK_MAX_UPLOAD_MB", "max_upload_mb", "The Review page's upload limit in MB (a positive whole "
-             "number, at most the server's server.maxUploadSize). Default: 200."),
-    Variable("POSECHECK_ICE_SERVERS", "ice_servers", "WebRTC ICE servers for the live camera, as JSON: a list of "
-             "{\"urls\": ...} objects. Default: none (browser and server on one machine or LAN; nothing is "
-             "fetched from the internet)."),
-    Variable("POSECHECK_VERBOSE", "verbose", "1 keeps MediaPipe's own log lines on stderr (hidden by default)."),
+    Variable("POSECHECK_DB", "db", "The history file (SQLite). Default: `posecheck/history.sqlite3` in the "
+             "per-user data folder (`~/.local/share` on Linux, `~/Library/Application Support` on macOS, "
+             "`%APPDATA%` on Windows)."),
+    Variable("POSECHECK_EXERCISES_DIR", "exercises_dir", "A folder of exercise definitions (`*.toml`, routines in "
+             "its `routines/` subfolder) read instead of the shipped ones, by the app and the CLI (the CLI's "
+             "`--exercises-dir` wins over it)."),
+    Variable("POSECHECK_SAMPLES_DIR", "samples_dir", "The Review page's folder of sample clips. Default: "
+             "`samples/` in the source checkout."),
+    Variable("POSECHECK_MODEL", "model", "Your own MediaPipe PoseLandmarker `.task` file (the CLI's `--model` wins "
+             "over it). Default: the full model bundled with mediapipe."),
+    Variable("POSECHECK_MAX_UPLOAD_MB", "max_upload_mb", "The Review page's upload limit in MB: a positive whole "
+             "number, at most `server.maxUploadSize` in `.streamlit/config.toml`. Default: 200."),
+    Variable("POSECHECK_ICE_SERVERS", "ice_servers", "STUN/TURN servers for the live video, as JSON, e.g. "
+             "`[{\"urls\": \"stun:stun.example.org:3478\"}, {\"urls\": \"turn:turn.example.org:3478\", "
+             "\"username\": \"u\", \"credential\": \"p\"}]`. Default: none (browser and server on one machine or "
+             "a LAN; nothing is fetched from the internet)."),
+    Variable("POSECHECK_VERBOSE", "verbose", "`1` keeps MediaPipe's own log lines on stderr (hidden by default)."),
 )
 
 

@@ -20,10 +20,10 @@ GENERAL_SAFETY = ("Ease into every stretch and never bounce.", "Stop if you feel
 KIND_WORDS = {"reps": "Reps", "hold": "Hold", "reps_hold": "Reps with a hold", "circles": "Circles"}
 
 
-# The characters that make Markdown links and images ([ ]), HTML and autolinks (< >), formulas ($), code and
+# The characters that make Markdown links and images ([ ]), HTML and <autolinks> (<), formulas ($), code and
 # emphasis (` *), and the escape itself: escaped, text from a file or a user cannot make the browser fetch
 # anything or change the page. (Others, such as _ in ids or . in file names, stay as they are.)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<$])")
 
 
 def plain(text: object) -> str:
@@ -31,7 +31,8 @@ def plain(text: object) -> str:
 
     Definition files, uploads and history rows are not the app's own words: a tip such as
     `![x](http://example.com/a.png)` is shown literally and never fetched. Line breaks become spaces, so the
-    text cannot start a new Markdown block either.
+    text cannot start a new Markdown block either. (Streamlit still turns a bare http:// address into a link
+    showing that address: a click away, never fetched by itself.)
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
