@@ -14,7 +14,7 @@ placeholders: `{side}` is the working side and `{other}` the opposite one; a bar
     "{side}_thigh_incline - {other}_thigh_incline >= -10"   a difference of two signals
 
 The shipped definitions live in the top-level `exercises/` folder of a source checkout; a wheel carries
-them as `posecheck/definitions/` (pyproject.toml maps the one onto the other). POSECHECK_EXERCISES_DIR
+them as `posecheck/definitions/` (setup.py maps the one onto the other). POSECHECK_EXERCISES_DIR
 (settings.py) points the app and the CLI at another folder.
 """
 

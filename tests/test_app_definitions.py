@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from posecheck.exercises import DEFINITIONS_DIR
+from posecheck.exercises import EXERCISES_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -59,7 +59,7 @@ def ex_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_nothing_loadable_names_every_file_and_why(ex_dir: Path):
-    squat = (DEFINITIONS_DIR / "squat.toml").read_text()
+    squat = (EXERCISES_DIR / "squat.toml").read_text()
     (ex_dir / "squat.toml").write_text(squat.replace("hysteresis_deg = 6", "hysterisis_deg = 6"))
     (ex_dir / "huge.toml").write_text('id = "huge"\nname = "H"\nrest = ' + "9" * 5001 + "\n")
     at = start()
@@ -79,15 +79,15 @@ def test_a_missing_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_duplicate_ids_are_shown_and_neither_is_offered(ex_dir: Path):
     for name in ("squat.toml", "lunge.toml"):
-        shutil.copy(DEFINITIONS_DIR / name, ex_dir)
-    shutil.copy(DEFINITIONS_DIR / "squat.toml", ex_dir / "squat_v2.toml")
+        shutil.copy(EXERCISES_DIR / name, ex_dir)
+    shutil.copy(EXERCISES_DIR / "squat.toml", ex_dir / "squat_v2.toml")
     at = start()
     assert any("squat.toml and squat_v2.toml: both define the exercise id 'squat'" in w.value for w in at.warning)
     assert at.selectbox(key="review_exercise").options == ["Forward lunge"]
 
 
 def test_markdown_in_an_exercise_file_is_shown_as_text_never_fetched(ex_dir: Path):
-    squat = (DEFINITIONS_DIR / "squat.toml").read_text()
+    squat = (EXERCISES_DIR / "squat.toml").read_text()
     for old, new in [("tips = [", f"tips = [{toml(IMAGE)}, {toml(HTML)}, "),
                      ('description = "', f'description = "See {LINK}. '),
                      ("safety = [", f"safety = [{toml('Stop ' + IMAGE)}, "),
@@ -106,7 +106,7 @@ def test_markdown_in_an_exercise_file_is_shown_as_text_never_fetched(ex_dir: Pat
 
 
 def test_markdown_in_a_routine_file_is_shown_as_text(ex_dir: Path):
-    shutil.copy(DEFINITIONS_DIR / "squat.toml", ex_dir)
+    shutil.copy(EXERCISES_DIR / "squat.toml", ex_dir)
     (ex_dir / "routines").mkdir()
     (ex_dir / "routines" / "mine.toml").write_text(
         f'id = "mine"\nname = "Mine"\ndescription = "Look: {IMAGE}"\nwarmup = "Walk {LINK}"\n'

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, need_chromium, streamlit_app
 
-from posecheck.exercises import DEFINITIONS_DIR
+from posecheck.exercises import EXERCISES_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +31,11 @@ def test_file_text_is_shown_never_fetched(tmp_path: Path):
     need_chromium()
     ex_dir = tmp_path / "exercises"
     ex_dir.mkdir()
-    squat = (DEFINITIONS_DIR / "squat.toml").read_text()
+    squat = (EXERCISES_DIR / "squat.toml").read_text()
     squat = squat.replace("tips = [", f"tips = [{json.dumps(IMAGE)}, {json.dumps(HTML)}, ")
     squat = squat.replace('description = "', f'description = "Read the {LINK}. ')
     (ex_dir / "squat.toml").write_text(squat)
-    shutil.copy(DEFINITIONS_DIR / "lunge.toml", ex_dir)
+    shutil.copy(EXERCISES_DIR / "lunge.toml", ex_dir)
     env = {"POSECHECK_EXERCISES_DIR": str(ex_dir), "POSECHECK_SAMPLES_DIR": str(tmp_path / "none")}
     with streamlit_app(tmp_path, env) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -55,15 +56,17 @@ def test_file_text_is_shown_never_fetched(tmp_path: Path):
             page.get_by_role("combobox", name="Exercise").wait_for(timeout=60_000)
             page.get_by_role("combobox", name="Exercise").click()
             page.get_by_role("option", name="Squat").click()
+            page.get_by_text("Side-on to the camera is best").wait_for(timeout=30_000)  # the tips are drawn
+            time.sleep(1.0)  # anything they would load has been asked for by now
+            assert [u for u in outside if "example.com" in u] == []
+            assert page.locator("img[src*='example.com']").count() == 0
             # The text as written (a bare address inside may be its own link element, hence has_text).
-            expect(page.locator("li", has_text=IMAGE)).to_be_visible(timeout=30_000)
+            expect(page.locator("li", has_text=IMAGE)).to_be_visible()
             expect(page.locator("li", has_text=HTML)).to_be_visible()
             expect(page.locator("p", has_text=f"Read the {LINK}.")).to_be_visible()
-            assert page.locator("img[src*='example.com']").count() == 0
             # Streamlit links a bare address; a link may only ever show its own address, never other words.
             links = page.locator("a[href*='example.com']")
             for i in range(links.count()):
                 assert links.nth(i).inner_text() == unquote(links.nth(i).get_attribute("href") or "")
-            assert [u for u in outside if "example.com" in u] == []
         finally:
             browser.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.cli import main
-from posecheck.exercises import DEFINITIONS_DIR, load_all, load_exercise
+from posecheck.exercises import EXERCISES_DIR, load_all, load_exercise
 from posecheck.routines import load_routines
 
 
@@ -49,7 +49,7 @@ def test_the_routine_template_prints_and_loads(capsys, tmp_path: Path, no_env):
 
 
 def test_the_cli_reads_posecheck_exercises_dir(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    shutil.copy(DEFINITIONS_DIR / "squat.toml", tmp_path)
+    shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path)
     monkeypatch.setenv("POSECHECK_EXERCISES_DIR", str(tmp_path))
     code, out, _ = run(capsys, "exercises")
     assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == ["squat"]
@@ -74,9 +74,9 @@ def test_a_wrong_folder_is_named(capsys, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_broken_files_are_listed_and_the_rest_still_work(capsys, tmp_path: Path, no_env):
-    shutil.copy(DEFINITIONS_DIR / "squat.toml", tmp_path)
+    shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path)
     (tmp_path / "digits.toml").write_text('id = "digits"\nsets = ' + "7" * 5001 + "\n")
-    (tmp_path / "typo.toml").write_text((DEFINITIONS_DIR / "squat.toml").read_text()
+    (tmp_path / "typo.toml").write_text((EXERCISES_DIR / "squat.toml").read_text()
                                         .replace('id = "squat"', 'id = "typo"')
                                         .replace("hysteresis_deg = 6", "hysterisis_deg = 30"))
     code, out, err = run(capsys, "exercises", "--exercises-dir", str(tmp_path))
@@ -89,9 +89,9 @@ def test_broken_files_are_listed_and_the_rest_still_work(capsys, tmp_path: Path,
 
 
 def test_duplicate_ids_are_shown_with_both_files(capsys, tmp_path: Path, no_env):
-    shutil.copy(DEFINITIONS_DIR / "squat.toml", tmp_path)
-    shutil.copy(DEFINITIONS_DIR / "lunge.toml", tmp_path)
-    shutil.copy(DEFINITIONS_DIR / "squat.toml", tmp_path / "squat_copy.toml")
+    shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path)
+    shutil.copy(EXERCISES_DIR / "lunge.toml", tmp_path)
+    shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path / "squat_copy.toml")
     code, out, err = run(capsys, "exercises", "--exercises-dir", str(tmp_path))
     assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == ["lunge"]
     assert "squat.toml and squat_copy.toml: both define the exercise id 'squat'" in err
@@ -100,7 +100,7 @@ def test_duplicate_ids_are_shown_with_both_files(capsys, tmp_path: Path, no_env)
 
 
 def test_routine_problems_are_reported_too(capsys, tmp_path: Path, no_env):
-    shutil.copytree(DEFINITIONS_DIR, tmp_path / "defs")
+    shutil.copytree(EXERCISES_DIR, tmp_path / "defs")
     (tmp_path / "defs" / "routines" / "mine.toml").write_text(
         'id = "mine"\nname = "Mine"\n[[steps]]\nexercise = "squat"\nreps = 5\nsets = 0\n')
     code, out, err = run(capsys, "exercises", "--exercises-dir", str(tmp_path / "defs"))

@@ -144,14 +144,20 @@ def test_bad_routine_keys_and_values_name_file_and_field(routine, message):
 def test_routine_files_load_safely_from_a_folder(tmp_path):
     import os
     import shutil
+    import threading
 
     shutil.copy(GUIDE, tmp_path)
     shutil.copy(GUIDE, tmp_path / "copy.toml")  # a second psoas_guide: neither wins
     (tmp_path / "digits.toml").write_text('id = "d"\nname = "D"\nsessions_per_week = [' + "1" * 5001 + ", 9]\n")
     (tmp_path / "mine.toml").write_text('id = "mine"\nname = "Mine"\nsafety = "Never bounce"\n'
                                         '[[steps]]\nexercise = "squat"\nreps = 5\n')
-    os.mkfifo(tmp_path / "pipe.toml")
-    routines, errors = load_routines(CATALOG, tmp_path)
+    os.mkfifo(tmp_path / "pipe.toml")  # opening it would block forever: the loader must not
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("out", load_routines(CATALOG, tmp_path)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "load_routines is blocked (on the FIFO?)"
+    routines, errors = box["out"]
     assert set(routines) == {"mine"} and routines["mine"].safety == ("Never bounce",)
     assert sorted(e.split(":")[0] for e in errors) == ["copy.toml and psoas_guide.toml", "digits.toml", "pipe.toml"]
     assert any("both define the routine id 'psoas_guide'" in e for e in errors)
