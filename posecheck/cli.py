@@ -15,11 +15,17 @@ import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posecheck.errors import PosecheckError
 from posecheck.kinematics import SIGNALS
 
+if TYPE_CHECKING:
+    from posecheck.exercises import Targets
+
 EXIT_USER_ERROR = 2
+EXERCISES_DIR_HELP = ("folder of exercise definitions, routines in its routines/ subfolder (default: "
+                      "$POSECHECK_EXERCISES_DIR, else the definitions shipped with posecheck)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PosecheckError as exc:
         print(f"posecheck: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # the reader went away (| head): not an error (before OSError, its base class)
+        return 0
     except OSError as exc:  # e.g. an output path that cannot be written, or a full disk
         where = exc.filename or getattr(args, "out_video", None) or getattr(args, "csv", None) or ""
         print(f"posecheck: {exc.strerror or exc}: {where}".rstrip(": "), file=sys.stderr)
@@ -43,8 +51,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 EXAMPLES = """examples:
@@ -103,11 +109,15 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="also write the clip with skeleton, angles, counter and cues drawn on it (H.264 MP4)")
     z.add_argument("--source", choices=["2d", "3d", "auto"], default=None, help=SOURCE_HELP)
     z.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
-    z.add_argument("--exercises-dir", default=None, help="folder of exercise definitions (default: exercises/)")
+    z.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
     z.set_defaults(func=_cmd_analyze)
 
-    x = sub.add_parser("exercises", help="list the exercise definitions and their targets")
-    x.add_argument("--exercises-dir", default=None)
+    x = sub.add_parser("exercises", help="list the exercise definitions and their targets",
+                       description="List the exercise definitions (problems with any definition or routine "
+                       "file go to stderr), or print a commented template of every key.")
+    x.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
+    x.add_argument("--template", nargs="?", const="exercise", choices=["exercise", "routine"], default=None,
+                   help="print a commented TOML template with every key of an exercise (default) or routine file")
     x.set_defaults(func=_cmd_exercises)
 
     s = sub.add_parser("synth", help="render a synthetic exercise clip with ground truth", formatter_class=fmt,
@@ -205,14 +215,28 @@ def _fmt(v: float) -> str:
 # --- analyze / exercises ----------------------------------------------------------------------
 
 
+def _exercises_folder(args: argparse.Namespace) -> Path:
+    """--exercises-dir, else POSECHECK_EXERCISES_DIR, else the shipped definitions; a useless folder is an error."""
+    from posecheck import settings
+    from posecheck.exercises import DEFINITIONS_DIR
+    from posecheck.rulefiles import folder_problem
+
+    env = settings.current().exercises_dir
+    folder, origin = ((Path(args.exercises_dir), "--exercises-dir") if args.exercises_dir else
+                      (env, "POSECHECK_EXERCISES_DIR") if env else (DEFINITIONS_DIR, "the shipped definitions"))
+    if problem := folder_problem(folder):
+        raise PosecheckError(f"{problem} (from {origin})")
+    return folder
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
-    from posecheck.exercises import EXERCISES_DIR, get_exercise
+    from posecheck.exercises import get_exercise
     from posecheck.pipeline import DEFAULT_SOURCE, analyze_clip
     from posecheck.pose import default_model_path
 
-    exercise = get_exercise(args.exercise, args.exercises_dir or EXERCISES_DIR)
+    exercise = get_exercise(args.exercise, _exercises_folder(args))
     if args.out_video and Path(args.out_video).suffix.lower() != ".mp4":
         raise PosecheckError(f"--out-video must end in .mp4, not {args.out_video}")
     if args.out_video:
@@ -229,24 +253,38 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
-    from posecheck.exercises import EXERCISES_DIR, load_all
+    from posecheck.exercises import exercise_template, load_all
+    from posecheck.routines import load_routines, routine_template
 
-    cat = load_all(args.exercises_dir or EXERCISES_DIR)
+    if args.template:
+        print(exercise_template() if args.template == "exercise" else routine_template())
+        return 0
+    folder = _exercises_folder(args)
+    cat = load_all(folder)
     for ex in sorted(cat.exercises.values(), key=lambda e: e.id):
-        t = ex.targets
-        parts = []
-        if t.reps_per_side:
-            parts.append(f"{t.reps_per_side} reps per side")
-        if t.reps_total:
-            parts.append(f"{t.reps_total} reps")
-        if t.hold_s:
-            parts.append(f"hold {t.hold_s:g}" + (f"-{t.hold_max_s:g}" if t.hold_max_s else "") + " s")
-        if t.sets > 1:
-            parts.append(f"x{t.sets}")
-        print(f"{ex.id:30s} {ex.name:34s} {ex.kind:9s} {', '.join(parts)}  [{'/'.join(ex.views)}]")
+        print(f"{ex.id:30s} {ex.name:34s} {ex.kind:9s} {_targets_words(ex.targets)}  [{'/'.join(ex.views)}]")
     for err in cat.errors:
         print(f"posecheck: skipped {err}", file=sys.stderr)
+    if (folder / "routines").is_dir():  # routine files are checked too, so a typo there is seen here
+        _, routine_errors = load_routines(cat.exercises, folder / "routines")
+        for err in routine_errors:
+            print(f"posecheck: skipped routines/{err}", file=sys.stderr)
+    if not cat.exercises:
+        raise PosecheckError(f"no exercise definition in {folder} could be loaded")
     return 0
+
+
+def _targets_words(t: Targets) -> str:
+    parts = []
+    if t.reps_per_side:
+        parts.append(f"{t.reps_per_side} reps per side")
+    if t.reps_total:
+        parts.append(f"{t.reps_total} reps")
+    if t.hold_s:
+        parts.append(f"hold {t.hold_s:g}" + (f"-{t.hold_max_s:g}" if t.hold_max_s else "") + " s")
+    if t.sets > 1:
+        parts.append(f"x{t.sets}")
+    return ", ".join(parts)
 
 
 # --- synthetic clips --------------------------------------------------------------------------

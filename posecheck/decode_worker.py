@@ -24,6 +24,7 @@ from typing import IO
 
 import numpy as np
 
+from posecheck import settings
 from posecheck.errors import PosecheckError
 from posecheck.sources import Frame, StopNotes, VideoInfo, stall_reason
 
@@ -43,7 +44,7 @@ def frames_in_child(path: Path, info: VideoInfo, depth: int, stall_s: float,
     """The clip's frames, decoded by a child process; ends early (noted in `notes`) on a stall or crash."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
-    quiet = not os.environ.get("POSECHECK_VERBOSE")
+    quiet = not settings.current().verbose
     proc = subprocess.Popen(child_command(path, info), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL if quiet else None, env=env)
     q: queue.Queue = queue.Queue(maxsize=max(1, depth))

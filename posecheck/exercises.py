@@ -1,7 +1,10 @@
 """Exercise definitions as data: load and validate `exercises/*.toml` into frozen dataclasses.
 
-A user adds an exercise by writing one TOML file. Every error names the file and the field, and one
-bad file never stops the others from loading (`load_all` returns the good ones and the errors).
+A user adds an exercise by writing one TOML file. Every key is declared once below (`EXERCISE_TABLES`:
+name, type, default, meaning with its unit); that declaration validates files, refusing unknown keys
+with a "did you mean", and prints the commented template (`posecheck exercises --template`). Every
+error names the file and the field, and one bad file never stops the others from loading (`load_all`
+returns the good ones and the errors).
 
 Signals in conditions are the kinematics names (`left_knee`, `trunk_incline`, ...) with two
 placeholders: `{side}` is the working side and `{other}` the opposite one; a bare per-side name
@@ -9,20 +12,41 @@ placeholders: `{side}` is the working side and `{other}` the opposite one; a bar
     "{side}_knee >= 150"          comparison with <, <=, >, >=
     "{side}_hip in [70, 110]"     inclusive range
     "{side}_thigh_incline - {other}_thigh_incline >= -10"   a difference of two signals
+
+The shipped definitions live in the top-level `exercises/` folder of a source checkout; a wheel carries
+them as `posecheck/definitions/` (setup.py maps the one onto the other). POSECHECK_EXERCISES_DIR
+(settings.py) points the app and the CLI at another folder.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from posecheck import settings
 from posecheck.errors import PosecheckError
 from posecheck.kinematics import SIGNALS
+from posecheck.rulefiles import (
+    SNAKE,
+    DefinitionError,
+    Key,
+    Section,
+    Table,
+    folder_problem,
+    load_folder,
+    read_toml,
+    template,
+)
+
+__all__ = [
+    "DEFINITIONS_DIR", "EXERCISES_DIR", "PER_SIDE_BASES", "Catalog", "Check", "CircleSpec", "Condition",
+    "DefinitionError", "Exercise", "Expr", "HoldSpec", "Motion", "Targets", "exercises_dir", "get_exercise",
+    "load_all", "load_exercise", "parse_condition", "parse_exercise",
+]
 
 Kind = Literal["reps", "hold", "reps_hold", "circles"]
 Sides = Literal["per_side", "alternating", "both"]
@@ -37,11 +61,21 @@ SEVERITIES = ("info", "warning", "error")
 PER_SIDE_BASES = tuple(sorted({s.split("_", 1)[1] for s in SIGNALS if s.startswith(("left_", "right_"))}))
 GLOBAL_SIGNALS = tuple(s for s in SIGNALS if not s.startswith(("left_", "right_")))
 
-EXERCISES_DIR = Path(__file__).resolve().parent.parent / "exercises"
+
+def _shipped_dir() -> Path:
+    """posecheck/definitions/ in an installed wheel, else the checkout's (or editable install's) exercises/."""
+    here = Path(__file__).resolve().parent
+    installed = here / "definitions"
+    return installed if installed.is_dir() else here.parent / "exercises"
 
 
-class DefinitionError(PosecheckError):
-    """A malformed exercise file; the message names the file and the field."""
+DEFINITIONS_DIR = _shipped_dir()
+EXERCISES_DIR = DEFINITIONS_DIR  # the name other modules import
+
+
+def exercises_dir() -> Path:
+    """The folder the app and the CLI read: POSECHECK_EXERCISES_DIR, else the shipped definitions."""
+    return settings.current().exercises_dir or DEFINITIONS_DIR
 
 
 # --- the condition language -------------------------------------------------------------------
@@ -116,6 +150,9 @@ def parse_condition(text: str, where: str) -> Condition:
     if not isinstance(text, str):
         raise DefinitionError(f"{where}: a condition must be a string like \"{{side}}_knee >= 150\"")
     expr, rest = parse_expr(text, where)
+    numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", rest)]
+    if not all(math.isfinite(x) for x in numbers):
+        raise DefinitionError(f"{where}: a number in {text!r} is too large")
     if m := _CMP.match(rest):
         op, value = m.group(1), float(m.group(2))
         if op.startswith(">"):
@@ -242,206 +279,291 @@ class Exercise:
         return names
 
 
+# --- the keys of an exercise file (one declaration: validation, docs and the template) ------------------
+
+TOP = Table("", "", (
+    Key("id", "string", "Unique id, lower_snake_case: the CLI's --exercise and routine steps name the exercise "
+        "by it", pattern=SNAKE, example="my_exercise"),
+    Key("name", "string", "Name shown in the app", example="My exercise"),
+    Key("kind", "choice", "What is counted: reps (out to a target and back), hold (time in a position), "
+        "reps_hold (reps with a hold at the top), circles (leg circles, one per turn)", choices=KINDS,
+        example="reps_hold"),
+    Key("views", "choices", "Camera views it can be checked from; in another view counting pauses and the person "
+        "is asked to turn", choices=VIEWS, example=["side", "oblique"]),
+    Key("sides", "choice", "How sides work: per_side (one leg per set; {side} is the working leg, {other} the "
+        "other one), alternating (the legs take turns within a set), both (both legs work together: {side} and "
+        "{other} cannot be used)", choices=SIDES, example="per_side"),
+    Key("description", "string", "How to do it, in a sentence or two; shown in the app as plain text",
+        default=None, example="Lie on your back, one knee bent. Lift the straight leg to the bent knee's height."),
+    Key("tips", "strings", "Camera and set-up tips shown in the app (plain text)", default=(),
+        example=["Lie side-on to the camera", "Whole body in frame, head to feet"]),
+    Key("safety", "strings", "Safety notes shown with the exercise (plain text)", default=(),
+        example=["Keep the lower back on the floor", "Stop if you feel sharp pain"]),
+    Key("camera_note", "string", "What the camera can and cannot see for this exercise (plain text)",
+        default=None, example="Filmed side-on, the raised leg is measured against the bent one."),
+    Key("targets", "table", "What a set is: reps, hold seconds, sets and rest"),
+    Key("motion", "table", "The movement that makes a rep (kinds reps and reps_hold)", default=None),
+    Key("hold", "table", "The position that makes a hold (kind hold)", default=None),
+    Key("circles", "table", "How circles are found (kind circles)", default=None),
+    Key("checks", "tables", "Form checks, each with its conditions and cue", default=()),
+))
+
+TARGETS = Table("targets", "[targets]: what a set is. Reps for kinds reps, reps_hold and circles; hold_s for "
+                "kinds hold and reps_hold.", (
+    Key("reps_per_side", "integer", "Reps per side in a set (not for sides = \"both\")", default=None, min=1,
+        max=1000, example=10),
+    Key("reps_total", "integer", "Reps in a set, both sides together", default=None, min=1, max=1000, example=20),
+    Key("hold_s", "number", "Seconds to hold (kind hold), or to hold at the top of each rep (kind reps_hold)",
+        default=None, above=0, max=3600, example=5),
+    Key("hold_max_s", "number", "Longest useful hold in seconds, shown as the target's upper end; at least "
+        "hold_s", default=None, above=0, max=3600, example=10),
+    Key("sets", "integer", "Sets in a session", default=1, min=1, max=50),
+    Key("rest_between_sets_s", "number", "Seconds of rest between sets", default=30.0, min=0, max=3600),
+))
+
+MOTION = Table("motion", "[motion]: the movement that makes a rep (kinds reps and reps_hold). A rep starts when "
+               "the signal leaves rest by more than hysteresis_deg, reaches the target and ends back at rest.", (
+    Key("signal", "string", "The signal whose travel makes a rep: a signal name, or the difference (or sum) of "
+        "two", example="{side}_thigh_incline - {other}_thigh_incline"),
+    Key("direction", "choice", "Which way the signal goes from rest toward the target: up (it rises) or down "
+        "(it falls)", choices=("up", "down"), example="up"),
+    Key("rest", "number", "The signal's value at rest, in degrees", example=-25),
+    Key("target", "number", "The value a full rep reaches, in degrees; beyond rest in the motion's direction by "
+        "more than twice hysteresis_deg", example=-8),
+    Key("hysteresis_deg", "number", "Degrees past a threshold before it counts as crossed, so jitter around it "
+        "counts nothing twice", default=5.0, above=0, max=90),
+    Key("partial_min_deg", "number", "Travel in degrees below which a movement is noise; a movement beyond it "
+        "that misses the target is a partial rep", default=15.0, min=0, max=360),
+    Key("min_rep_s", "number", "Shortest rep in seconds; quicker ones are not counted", default=0.5, min=0,
+        max=60),
+    Key("min_rest_s", "number", "Seconds at rest before counting starts (getting into position is no rep)",
+        default=0.3, min=0, max=60),
+    Key("partial_cue", "string", "What to say after a partial rep", default="Go through the full range"),
+    Key("require", "strings", "Conditions that make a movement this exercise (e.g. the working leg straight); "
+        "a movement without them is not counted", default=(), example=["{side}_knee >= 120"]),
+    Key("hold_still_deg_s", "number", "kind reps_hold: the top counts as held only while the signal moves slower "
+        "than this, in degrees per second", default=25.0, above=0, max=1000),
+))
+
+HOLD = Table("hold", "[hold]: the position that makes a hold (kind hold), and the rules that keep it honest.", (
+    Key("position", "strings", "Conditions that all hold while in position",
+        example=["{side}_knee in [60, 125]", "{other}_thigh_incline <= -20"]),
+    Key("enter_s", "number", "Seconds in position before the hold starts", default=0.5, min=0, max=60),
+    Key("grace_s", "number", "Seconds out of position (or out of view) a hold survives before it ends",
+        default=1.0, min=0, max=60),
+    Key("bounce_signal", "string", "The signal watched for bouncing (a name or a difference of two); without it "
+        "there is no bounce check", default=None, example="{side}_knee"),
+    Key("bounce_amp_deg", "number", "A direction reversal of at least this many degrees counts toward a bounce",
+        default=4.0, above=0, max=90),
+    Key("bounce_count", "integer", "This many reversals ...", default=3, min=1, max=100),
+    Key("bounce_window_s", "number", "... within this many seconds are a bounce", default=3.0, above=0, max=60),
+))
+
+CIRCLES = Table("circles", "[circles]: leg circles (kind circles): the path of the working foot around its "
+                "running centre, one rep per full turn.", (
+    Key("select", "string", "The signal that picks the working (raised) leg: the side with the larger value",
+        example="{side}_thigh_incline"),
+    Key("require", "strings", "Conditions for the working leg (e.g. raised and straight)", default=(),
+        example=["{side}_thigh_incline >= 30", "{side}_knee >= 130"]),
+    Key("min_radius", "number", "Smallest circle counted, in leg lengths; smaller loops are noise", default=0.06,
+        above=0, max=10),
+    Key("centre_tau_s", "number", "Seconds over which the circle's centre follows the foot (a running mean)",
+        default=1.5, above=0, max=60),
+))
+
+CHECKS = Table("checks", "[[checks]]: form checks, one [[checks]] table each. A check watches its conditions "
+               "in its phase and says its cue when one fails.", (
+    Key("code", "string", "Short name of the fault, lower_snake_case, unique in the file (kept in the history)",
+        pattern=SNAKE, example="knee_bent"),
+    Key("when", "choice", "The phase it runs in: any (whenever counting), rest, moving or target (kinds reps, "
+        "reps_hold: at rest, on the way, at the top), rest or moving (kind circles), hold (kind hold)",
+        default="any", choices=PHASES, example="target"),
+    Key("require", "strings", "Conditions that must hold; the fault is raised when one fails for min_s seconds",
+        example="{side}_knee >= 158"),
+    Key("cue", "string", "What to say when the check fails", example="Keep the raised leg straight"),
+    Key("severity", "choice", "info, warning, or error: an error fault makes a rep not good and stops a hold's "
+        "clock", default="warning", choices=SEVERITIES),
+    Key("min_s", "number", "Seconds the condition must fail before the fault is raised", default=0.3, min=0,
+        max=60),
+), array=True)
+
+EXERCISE_TABLES = (TOP, TARGETS, MOTION, HOLD, CIRCLES, CHECKS)
+
+# The phases each kind's tracker goes through (engine.py); a check in another phase could never run.
+KIND_PHASES: dict[str, tuple[str, ...]] = {
+    "reps": ("rest", "moving", "target"),
+    "reps_hold": ("rest", "moving", "target"),
+    "hold": ("hold",),
+    "circles": ("rest", "moving"),
+}
+_KIND_TABLE = {"reps": "motion", "reps_hold": "motion", "hold": "hold", "circles": "circles"}
+
+TEMPLATE_HEADER = f"""posecheck exercise definition: every key, what it means, its type and its default.
+Save it as <id>.toml in the exercises folder (or in $POSECHECK_EXERCISES_DIR); check it with
+`posecheck exercises`. Unknown keys, wrong types and impossible combinations are refused with the file
+and the field named. Keys marked optional may be left out. This template is a kind = "reps_hold"
+exercise; [hold] and [circles] (for kinds hold and circles) are commented out below.
+
+Signals (degrees): {', '.join(SIGNALS)}.
+{{side}}_knee is the working side's, {{other}}_knee the other side's (sides = "per_side" or "alternating");
+a bare per-side name ({', '.join(PER_SIDE_BASES)}) is the mean of both sides.
+Conditions: "{{side}}_knee >= 150" (<, <=, >, >=), "{{side}}_hip in [70, 110]" (inclusive range),
+"{{side}}_thigh_incline - {{other}}_thigh_incline >= -10" (a difference of two signals).
+Text (name, description, tips, safety, cues) is shown as plain text: Markdown is not rendered."""
+
+
+def exercise_template() -> str:
+    """A commented, loadable exercise file listing every key (`posecheck exercises --template`)."""
+    return template([(TOP, True), (TARGETS, True), (MOTION, True), (HOLD, False), (CIRCLES, False),
+                     (CHECKS, True)], TEMPLATE_HEADER, commented={"targets.reps_total", "targets.hold_max_s"})
+
+
+# --- reading an exercise file ---------------------------------------------------------------------------
+
+
 def load_exercise(path: str | Path) -> Exercise:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError(f"{path.name}: not valid TOML ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"{path.name}: cannot be read ({exc})") from None
-    return parse_exercise(raw, path.name)
+    return parse_exercise(read_toml(path), path.name)
 
 
 def parse_exercise(raw: Mapping[str, Any], fname: str) -> Exercise:
-    r = _Reader(raw, fname)
-    ex_id = r.str("id")
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", ex_id):
-        raise DefinitionError(f"{fname}: field 'id' must be lower_snake_case, not {ex_id!r}")
-    kind = r.choice("kind", KINDS)
-    views = tuple(r.list_of_choices("views", VIEWS))
-    sides = r.choice("sides", SIDES)
-    t = _Reader(r.table("targets"), fname, "targets")
-    targets = Targets(
-        reps_per_side=t.int("reps_per_side", None), reps_total=t.int("reps_total", None),
-        hold_s=t.num("hold_s", None), hold_max_s=t.num("hold_max_s", None), sets=t.int("sets", 1) or 1,
-        rest_between_sets_s=t.num("rest_between_sets_s", 30.0),
-    )
-    motion = _parse_motion(r, fname) if "motion" in raw or kind in ("reps", "reps_hold") else None
-    circles = _parse_circles(r, fname) if kind == "circles" else None
-    hold = _parse_hold(r, fname) if "hold" in raw or kind == "hold" else None
-    if kind in ("hold", "reps_hold") and targets.hold_s is None:
-        raise DefinitionError(f"{fname}: field 'targets.hold_s' is required for kind {kind!r}")
-    if kind in ("reps", "reps_hold") and targets.reps_per_side is None and targets.reps_total is None:
-        raise DefinitionError(f"{fname}: field 'targets.reps_per_side' or 'targets.reps_total' is required")
-    checks = []
-    for i, c in enumerate(r.list("checks", [])):
-        cr = _Reader(c, fname, f"checks[{i}]")
-        checks.append(Check(
-            code=cr.str("code"), when=cr.choice("when", PHASES, "any"),
-            require=tuple(parse_condition(x, cr.where("require")) for x in cr.str_list("require")),
-            cue=cr.str("cue"), severity=cr.choice("severity", SEVERITIES, "warning"), min_s=cr.num("min_s", 0.3),
-        ))
+    r = Section(raw, TOP, fname, schema=EXERCISE_TABLES)
+    ex_id, name, kind, views, sides = (r.get(k) for k in ("id", "name", "kind", "views", "sides"))
+    for table in ("motion", "hold", "circles"):
+        if table in r and _KIND_TABLE[kind] != table:
+            raise DefinitionError(f"{r.where(table)}: a [{table}] table is only read for kind "
+                                  f"{' or '.join(repr(k) for k, t in _KIND_TABLE.items() if t == table)}, "
+                                  f"not {kind!r}")
+        if table not in r and _KIND_TABLE[kind] == table:
+            raise DefinitionError(f"{r.where(table)} is missing: kind {kind!r} needs a [{table}] table")
+    targets = _parse_targets(r.section("targets", TARGETS), kind, sides)
+    motion = _parse_motion(r.section("motion", MOTION), sides) if "motion" in r else None
+    hold = _parse_hold(r.section("hold", HOLD), sides) if "hold" in r else None
+    circles = _parse_circles(r.section("circles", CIRCLES), sides) if "circles" in r else None
+    checks = tuple(_parse_check(c, kind, sides) for c in r.sections("checks", CHECKS))
+    codes = [c.code for c in checks]
+    if dup := next((c for c in codes if codes.count(c) > 1), None):
+        raise DefinitionError(f"{fname}: two checks have the code {dup!r}; each check needs its own")
     return Exercise(
-        id=ex_id, name=r.str("name"), kind=kind, views=views, sides=sides, targets=targets, motion=motion,
-        hold=hold, circles=circles, checks=tuple(checks), tips=tuple(r.str_list("tips", [])),
-        safety=tuple(r.str_list("safety", [])),
-        camera_note=r.str("camera_note", ""), description=r.str("description", ""), source=fname,
+        id=ex_id, name=name, kind=kind, views=views, sides=sides, targets=targets,
+        motion=motion, hold=hold, circles=circles, checks=checks, tips=r.get("tips"), safety=r.get("safety"),
+        camera_note=r.get("camera_note") or "", description=r.get("description") or "", source=fname,
     )
 
 
-def _parse_motion(r: _Reader, fname: str) -> Motion:
-    m = _Reader(r.table("motion"), fname, "motion")
-    expr, rest = parse_expr(m.str("signal"), m.where("signal"))
+def _parse_targets(t: Section, kind: str, sides: str) -> Targets:
+    targets = Targets(
+        reps_per_side=t.get("reps_per_side"), reps_total=t.get("reps_total"), hold_s=t.get("hold_s"),
+        hold_max_s=t.get("hold_max_s"), sets=t.get("sets"), rest_between_sets_s=t.get("rest_between_sets_s"),
+    )
+    reps = targets.reps_per_side is not None or targets.reps_total is not None
+    if kind in ("hold", "reps_hold") and targets.hold_s is None:
+        raise DefinitionError(f"{t.where('hold_s')} is required for kind {kind!r}")
+    if kind not in ("hold", "reps_hold") and targets.hold_s is not None:
+        raise DefinitionError(f"{t.where('hold_s')}: kind {kind!r} times no holds (only hold and reps_hold do)")
+    if targets.hold_max_s is not None and (targets.hold_s is None or targets.hold_max_s < targets.hold_s):
+        raise DefinitionError(f"{t.where('hold_max_s')} must be at least 'targets.hold_s'")
+    if kind in ("reps", "reps_hold") and not reps:
+        raise DefinitionError(f"{t.where('reps_per_side')} or 'targets.reps_total' is required for kind {kind!r}")
+    if kind == "hold" and reps:
+        key = "reps_per_side" if targets.reps_per_side is not None else "reps_total"
+        raise DefinitionError(f"{t.where(key)}: kind 'hold' counts no reps (its sets are finished by hold_s)")
+    if sides == "both" and targets.reps_per_side is not None:
+        raise DefinitionError(f"{t.where('reps_per_side')}: sides = \"both\" has no per-side reps; use reps_total")
+    return targets
+
+
+def _conditions(s: Section, key: str, sides: str) -> tuple[Condition, ...]:
+    conds = tuple(parse_condition(x, s.where(key)) for x in s.get(key))
+    for c in conds:
+        _placeholders_fit(c.expr, s.where(key), sides)
+    return conds
+
+
+def _signal(s: Section, key: str, sides: str) -> Expr | None:
+    text = s.get(key)
+    if text is None:
+        return None
+    expr, rest = parse_expr(text, s.where(key))
     if rest.strip():
-        raise DefinitionError(f"{m.where('signal')}: only a signal (or a difference of two) belongs here")
-    direction = m.choice("direction", ("up", "down"))
-    rest_v, target = m.num("rest"), m.num("target")
-    hyst = m.num("hysteresis_deg", 5.0)
+        raise DefinitionError(f"{s.where(key)}: only a signal (or a difference of two) belongs here, not {text!r}")
+    _placeholders_fit(expr, s.where(key), sides)
+    return expr
+
+
+def _placeholders_fit(expr: Expr, where: str, sides: str) -> None:
+    """{side}/{other} need a working side; with sides = "both" a check using them could never be true."""
+    if sides == "both" and any("{" in name for _, name in expr.terms):
+        raise DefinitionError(
+            f"{where} uses {{side}}/{{other}} ({expr}), but sides = \"both\" has no working side, so it could never "
+            "be true; name the side (left_knee, right_knee) or use the mean of both (knee)")
+
+
+def _parse_motion(m: Section, sides: str) -> Motion:
+    signal = _signal(m, "signal", sides)
+    assert signal is not None  # a required key
+    direction, rest_v, target, hyst = m.get("direction"), m.get("rest"), m.get("target"), m.get("hysteresis_deg")
     # Thresholds must lie in the motion's direction, with room for the hysteresis band.
     travel = target - rest_v if direction == "up" else rest_v - target
     if travel <= 2 * hyst:
         raise DefinitionError(
-            f"{fname}: field 'motion.target' ({target:g}) must lie beyond 'motion.rest' ({rest_v:g}) in direction "
+            f"{m.where('target')} ({target:g}) must lie beyond 'motion.rest' ({rest_v:g}) in direction "
             f"{direction!r} by more than twice the hysteresis ({hyst:g}); the band is inverted or too narrow")
     return Motion(
-        signal=expr, direction=direction, rest=rest_v, target=target, hysteresis_deg=hyst,
-        partial_min_deg=m.num("partial_min_deg", 15.0), min_rep_s=m.num("min_rep_s", 0.5),
-        min_rest_s=m.num("min_rest_s", 0.3), partial_cue=m.str("partial_cue", "Go through the full range"),
-        require=tuple(parse_condition(x, m.where("require")) for x in m.str_list("require", [])),
-        hold_still_deg_s=m.num("hold_still_deg_s", 25.0),
+        signal=signal, direction=direction, rest=rest_v, target=target, hysteresis_deg=hyst,
+        partial_min_deg=m.get("partial_min_deg"), min_rep_s=m.get("min_rep_s"), min_rest_s=m.get("min_rest_s"),
+        partial_cue=m.get("partial_cue"), require=_conditions(m, "require", sides),
+        hold_still_deg_s=m.get("hold_still_deg_s"),
     )
 
 
-def _parse_circles(r: _Reader, fname: str) -> CircleSpec:
-    c = _Reader(r.table("circles"), fname, "circles")
-    select, rest = parse_expr(c.str("select"), c.where("select"))
-    if rest.strip():
-        raise DefinitionError(f"{c.where('select')}: only a signal belongs here")
-    return CircleSpec(select=select,
-                      require=tuple(parse_condition(x, c.where("require")) for x in c.str_list("require", [])),
-                      min_radius=c.num("min_radius", 0.06), centre_tau_s=c.num("centre_tau_s", 1.5))
+def _parse_circles(c: Section, sides: str) -> CircleSpec:
+    select = _signal(c, "select", sides)
+    assert select is not None  # a required key
+    return CircleSpec(select=select, require=_conditions(c, "require", sides), min_radius=c.get("min_radius"),
+                      centre_tau_s=c.get("centre_tau_s"))
 
 
-def _parse_hold(r: _Reader, fname: str) -> HoldSpec:
-    h = _Reader(r.table("hold"), fname, "hold")
-    position = tuple(parse_condition(x, h.where("position")) for x in h.str_list("position"))
-    bounce = None
-    if "bounce_signal" in h.raw:
-        bounce, rest = parse_expr(h.str("bounce_signal"), h.where("bounce_signal"))
-        if rest.strip():
-            raise DefinitionError(f"{h.where('bounce_signal')}: only a signal belongs here")
+def _parse_hold(h: Section, sides: str) -> HoldSpec:
     return HoldSpec(
-        position=position, enter_s=h.num("enter_s", 0.5), grace_s=h.num("grace_s", 1.0), bounce_signal=bounce,
-        bounce_amp_deg=h.num("bounce_amp_deg", 4.0), bounce_count=h.int("bounce_count", 3) or 3,
-        bounce_window_s=h.num("bounce_window_s", 3.0),
+        position=_conditions(h, "position", sides), enter_s=h.get("enter_s"), grace_s=h.get("grace_s"),
+        bounce_signal=_signal(h, "bounce_signal", sides), bounce_amp_deg=h.get("bounce_amp_deg"),
+        bounce_count=h.get("bounce_count"), bounce_window_s=h.get("bounce_window_s"),
     )
 
 
-_MISSING = object()
-
-
-class _Reader:
-    """Typed field access with messages that name the file and the field."""
-
-    def __init__(self, raw: Any, fname: str, prefix: str = "") -> None:
-        if not isinstance(raw, Mapping):
-            raise DefinitionError(f"{fname}: field '{prefix}' must be a table")
-        self.raw, self.fname, self.prefix = raw, fname, prefix
-
-    def where(self, key: str) -> str:
-        return f"{self.fname}: field '{self.prefix + '.' if self.prefix else ''}{key}'"
-
-    def _get(self, key: str, default: Any) -> Any:
-        if key in self.raw:
-            return self.raw[key]
-        if default is _MISSING:
-            raise DefinitionError(f"{self.where(key)} is missing")
-        return default
-
-    def str(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v is not default and (not isinstance(v, str) or not v.strip()):
-            raise DefinitionError(f"{self.where(key)} must be a non-empty string")
-        return v
-
-    def num(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v is not default and (isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)):
-            raise DefinitionError(f"{self.where(key)} must be a number")
-        return float(v) if v is not None else None
-
-    def int(self, key: str, default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v is not default and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            raise DefinitionError(f"{self.where(key)} must be a whole number >= 0")
-        return v
-
-    def choice(self, key: str, options: tuple[str, ...], default: Any = _MISSING) -> Any:
-        v = self._get(key, default)
-        if v not in options:
-            raise DefinitionError(f"{self.where(key)} must be one of {', '.join(options)} (got {v!r})")
-        return v
-
-    def table(self, key: str) -> Any:
-        return self._get(key, _MISSING)
-
-    def list(self, key: str, default: Any = _MISSING) -> list:
-        v = self._get(key, default)
-        if not isinstance(v, list):
-            raise DefinitionError(f"{self.where(key)} must be a list")
-        return v
-
-    def str_list(self, key: str, default: Any = _MISSING) -> list[str]:
-        v = self._get(key, default)
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
-            raise DefinitionError(f"{self.where(key)} must be a string or a list of strings")
-        return v
-
-    def list_of_choices(self, key: str, options: tuple[str, ...]) -> list[str]:
-        v = self.str_list(key)
-        bad = [x for x in v if x not in options]
-        if bad or not v:
-            raise DefinitionError(f"{self.where(key)} must list some of {', '.join(options)} (got {v!r})")
-        return v
-
+def _parse_check(c: Section, kind: str, sides: str) -> Check:
+    when = c.get("when")
+    if when != "any" and when not in KIND_PHASES[kind]:
+        phases = ", ".join(("any", *KIND_PHASES[kind]))
+        raise DefinitionError(f"{c.where('when')}: kind {kind!r} has no {when!r} phase, so this check could "
+                              f"never run; use one of {phases}")
+    return Check(code=c.get("code"), when=when, require=_conditions(c, "require", sides), cue=c.get("cue"),
+                 severity=c.get("severity"), min_s=c.get("min_s"))
 
 @dataclass(frozen=True)
 class Catalog:
     exercises: Mapping[str, Exercise]
-    errors: tuple[str, ...]  # one line per file that failed to load
+    errors: tuple[str, ...]  # one line per file that failed to load (or why the folder gave nothing)
+    by_id: Mapping[str, str] = field(default_factory=dict)  # the error for an exercise id that did not load
 
 
 def load_all(folder: str | Path = EXERCISES_DIR) -> Catalog:
     """Every definition in a folder; a bad file is reported, never fatal for the others."""
-    folder = Path(folder)
-    found: dict[str, Exercise] = {}
-    errors: list[str] = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            errors.append(f"{path.name}: not valid TOML ({exc})")
-            continue
-        try:
-            ex = parse_exercise(raw, path.name)
-        except DefinitionError as exc:
-            errors.append(str(exc))
-            continue
-        if ex.id in found:
-            errors.append(f"{path.name}: id {ex.id!r} is already defined in {found[ex.id].source}")
-            continue
-        found[ex.id] = ex
-    return Catalog(found, tuple(errors))
+    loaded = load_folder(Path(folder), parse_exercise, "exercise")
+    return Catalog(loaded.items, tuple(loaded.errors), loaded.by_id)
 
 
 def get_exercise(ex_id: str, folder: str | Path = EXERCISES_DIR) -> Exercise:
+    folder = Path(folder)
+    if problem := folder_problem(folder):
+        raise PosecheckError(f"cannot load exercise {ex_id!r}: {problem}")
     cat = load_all(folder)
     if ex_id in cat.exercises:
         return cat.exercises[ex_id]
-    bad = [e for e in cat.errors if e.startswith(f"{ex_id}.toml")]
-    if bad:
-        raise DefinitionError(bad[0])
-    raise PosecheckError(f"unknown exercise {ex_id!r}; known: {', '.join(sorted(cat.exercises))}")
+    if ex_id in cat.by_id:
+        raise DefinitionError(cat.by_id[ex_id])
+    known = ", ".join(sorted(cat.exercises)) or f"none could be loaded from {folder}"
+    failed = sorted({e.split(":")[0] for e in cat.errors if e.split(":")[0].endswith(".toml")})
+    not_loaded = f"; not loaded: {', '.join(failed)} (see: posecheck exercises)" if failed else ""
+    raise PosecheckError(f"unknown exercise {ex_id!r}; known: {known}{not_loaded}")

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from posecheck import settings
 from posecheck.errors import PosecheckError
 from posecheck.records import FaultEvent, HoldRecord, RepRecord
 
@@ -31,8 +32,8 @@ T = TypeVar("T")
 
 def default_db_path() -> Path:
     """POSECHECK_DB, else the platform's per-user data folder."""
-    if env := os.environ.get("POSECHECK_DB"):
-        return Path(env).expanduser()
+    if db := settings.current().db:
+        return db
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
     elif sys.platform == "darwin":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections import deque
@@ -32,6 +31,7 @@ from posecheck.kinematics import Kinematics
 from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline, FrameStep
 from posecheck.pose import Estimator
 from posecheck.records import TrackerState
+from posecheck.settings import Settings
 from posecheck.sources import Frame
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def ice_servers_from_env(environ: dict[str, str] | None = None) -> tuple[list[di
     nothing is ever fetched from the internet. The value is JSON: a list of RTCIceServer objects, or
     {"iceServers": [...]}. A malformed value falls back to no servers and returns the reason to show.
     """
-    raw = (os.environ if environ is None else environ).get(ICE_SERVERS_ENV, "").strip()
+    raw = Settings.from_env(environ).ice_servers
     if not raw:
         return [], None
     try:

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from posecheck import settings
 from posecheck.errors import PosecheckError
 
 # MediaPipe Pose landmark indices used across the project (one place for them).
@@ -97,7 +98,7 @@ class _Fd2Silencer:
         self._saved: int | None = None
 
     def acquire(self) -> bool:
-        if os.environ.get("POSECHECK_VERBOSE"):
+        if settings.current().verbose:
             return False
         with self._lock:
             if self._count == 0:
@@ -268,4 +269,4 @@ def make_estimator(model_path: str | Path | None = None) -> Estimator:
 
 def default_model_path() -> str | None:
     """A user's own .task model, from POSECHECK_MODEL; None means the bundled full model."""
-    return os.environ.get("POSECHECK_MODEL") or None
+    return settings.current().model

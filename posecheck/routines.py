@@ -1,12 +1,15 @@
 """Routines as data (`exercises/routines/*.toml`) and a pure runner that leads through them.
 
+Routine files are read by the same strict reader as exercises (rulefiles.py): every key is declared once
+in `ROUTINE_TABLES`, unknown keys and wrong types are refused with the file and the field named.
+
 The runner knows sets, sides, rests, skips and repeats; it is fed what the exercise tracker counted
 and the time, so the Routine page and its tests drive it the same way.
 """
 
 from __future__ import annotations
 
-import tomllib
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import Any
 
 from posecheck.engine import Tracker
 from posecheck.exercises import EXERCISES_DIR, DefinitionError, Exercise
+from posecheck.rulefiles import SNAKE, Key, Section, Table, load_folder, read_toml, template
 
 ROUTINES_DIR = EXERCISES_DIR / "routines"
 
@@ -72,67 +76,106 @@ class SetResult:
     skipped: bool = False
 
 
+# --- the keys of a routine file (one declaration: validation, docs and the template) ------------------
+
+ROUTINE_TOP = Table("", "", (
+    Key("id", "string", "Unique id, lower_snake_case", pattern=SNAKE, example="my_routine"),
+    Key("name", "string", "Name shown in the app", example="My routine"),
+    Key("description", "string", "What the routine is for; shown in the app as plain text", default=None,
+        example="Stretches first, then strength."),
+    Key("warmup", "string", "What to do before the first set (plain text)", default=None,
+        example="Warm up for 5 minutes first: walk or march on the spot."),
+    Key("safety", "strings", "Safety notes shown before the start (plain text)", default=(),
+        example=["Never bounce in a stretch", "Stop at once if you feel sharp pain"]),
+    Key("sessions_per_week", "range", "The weekly goal, [fewest, most] sessions", default=(3, 5), min=1, max=21),
+    Key("steps", "tables", "The exercises in order"),
+))
+
+STEPS = Table("steps", "[[steps]]: one exercise of the routine each, in order. Reps and hold_s default to the "
+              "exercise's own targets.", (
+    Key("exercise", "string", "The exercise id (see: posecheck exercises)", example="squat"),
+    Key("sets", "integer", "How many sets", default=1, min=1, max=50),
+    Key("sides", "choices", "One set per side listed, each set: left and/or right for per-side exercises, "
+        "both for the others. Default: [\"left\", \"right\"] for sides = \"per_side\" exercises, else "
+        "[\"both\"]", choices=("left", "right", "both"), default=None, example=["both"]),
+    Key("reps", "integer", "Reps that finish a set (per side for per-side exercises, else in total); kinds reps, "
+        "reps_hold and circles", default=None, min=1, max=1000, example=10),
+    Key("hold_s", "number", "Seconds of hold that finish a set (kind hold) or are held at each rep's top "
+        "(kind reps_hold)", default=None, above=0, max=3600, example=5),
+    Key("rest_s", "number", "Seconds of rest after each set", default=20.0, min=0, max=3600),
+    Key("note", "string", "A note shown with the set (plain text)", default=None, example="Go slowly."),
+    Key("optional", "boolean", "Left out unless the person asks for the optional moves", default=False),
+), array=True)
+
+ROUTINE_TABLES = (ROUTINE_TOP, STEPS)
+
+ROUTINE_TEMPLATE_HEADER = """posecheck routine definition: every key, what it means, its type and its default.
+Save it as <id>.toml in the routines/ folder next to the exercise definitions (or in
+$POSECHECK_EXERCISES_DIR/routines). Every exercise it names must load. Keys marked optional may be left out."""
+
+
+def routine_template() -> str:
+    """A commented, loadable routine file listing every key (`posecheck exercises --template routine`)."""
+    return template([(ROUTINE_TOP, True), (STEPS, True)], ROUTINE_TEMPLATE_HEADER, commented={"steps.hold_s"})
+
+
+# --- reading a routine file -----------------------------------------------------------------------------
+
+
 def load_routine(path: str | Path, catalog: Mapping[str, Exercise]) -> Routine:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"{path.name}: not valid TOML ({exc})") from None
-    return parse_routine(raw, path.name, catalog)
+    return parse_routine(read_toml(path), path.name, catalog)
 
 
 def parse_routine(raw: Mapping[str, Any], fname: str, catalog: Mapping[str, Exercise]) -> Routine:
-    def need(key: str, kind: type, where: str = "", src: Mapping[str, Any] = raw) -> Any:
-        if key not in src:
-            raise DefinitionError(f"{fname}: field '{where}{key}' is missing")
-        v = src[key]
-        if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
-            raise DefinitionError(f"{fname}: field '{where}{key}' must be {kind.__name__}")
-        return v
+    r = Section(raw, ROUTINE_TOP, fname, schema=ROUTINE_TABLES)
+    rid, name = r.get("id"), r.get("name")
+    if "steps" not in r:
+        raise DefinitionError(f"{r.where('steps')} is missing: a routine needs at least one [[steps]] table")
+    steps = tuple(_parse_step(st, catalog) for st in r.sections("steps", STEPS))
+    if not steps:
+        raise DefinitionError(f"{r.where('steps')} is empty: a routine needs at least one [[steps]] table")
+    return Routine(rid, name, steps, r.get("description") or "", r.get("warmup") or "", r.get("safety"),
+                   r.get("sessions_per_week"), fname)
 
-    steps = []
-    for i, st in enumerate(need("steps", list)):
-        w = f"steps[{i}]."
-        if not isinstance(st, Mapping):
-            raise DefinitionError(f"{fname}: field 'steps[{i}]' must be a table")
-        ex_id = need("exercise", str, w, st)
-        if ex_id not in catalog:
-            raise DefinitionError(f"{fname}: field '{w}exercise' names unknown exercise {ex_id!r}")
-        ex = catalog[ex_id]
-        sides = tuple(st.get("sides", ["left", "right"] if ex.sides == "per_side" else ["both"]))
-        if not sides or any(s not in ("left", "right", "both") for s in sides):
-            raise DefinitionError(f"{fname}: field '{w}sides' must list left/right/both")
-        sets = st.get("sets", 1)
-        if not isinstance(sets, int) or sets < 1:
-            raise DefinitionError(f"{fname}: field '{w}sets' must be a whole number >= 1")
-        reps = st.get("reps", ex.targets.reps_per_side if ex.per_side else ex.targets.reps_total)
-        hold = st.get("hold_s", ex.targets.hold_s)
-        if ex.kind in ("reps", "reps_hold", "circles") and not reps:
-            raise DefinitionError(f"{fname}: field '{w}reps' is required for {ex_id}")
-        if ex.kind == "hold" and not hold:
-            raise DefinitionError(f"{fname}: field '{w}hold_s' is required for {ex_id}")
-        steps.append(Step(ex_id, sets, sides, reps, float(hold) if hold else None,
-                          float(st.get("rest_s", 20.0)), str(st.get("note", "")), bool(st.get("optional", False))))
-    spw = raw.get("sessions_per_week", [3, 5])
-    return Routine(need("id", str), need("name", str), tuple(steps), str(raw.get("description", "")),
-                   str(raw.get("warmup", "")), tuple(raw.get("safety", ())), (int(spw[0]), int(spw[1])), fname)
+
+def _parse_step(st: Section, catalog: Mapping[str, Exercise]) -> Step:
+    ex_id = st.get("exercise")
+    if ex_id not in catalog:
+        raise DefinitionError(f"{st.where('exercise')} names unknown exercise {ex_id!r}"
+                              f"{_suggest(ex_id, catalog)}")
+    ex = catalog[ex_id]
+    sides = st.get("sides") or (("left", "right") if ex.sides == "per_side" else ("both",))
+    if ex.sides == "both" and sides != ("both",):
+        raise DefinitionError(f"{st.where('sides')}: {ex_id} works both sides together, so its sets have no "
+                              f"left or right side (it would never finish); use [\"both\"]")
+    reps, hold = st.get("reps"), st.get("hold_s")
+    if ex.kind == "hold" and reps is not None:
+        raise DefinitionError(f"{st.where('reps')}: {ex_id} is a hold; its sets are finished by hold_s")
+    if ex.kind in ("reps", "circles") and hold is not None:
+        raise DefinitionError(f"{st.where('hold_s')}: {ex_id} ({ex.kind}) times no holds")
+    if reps is None:
+        reps = ex.targets.reps_per_side if ex.per_side else ex.targets.reps_total
+    if hold is None:
+        hold = ex.targets.hold_s
+    if ex.kind in ("reps", "reps_hold", "circles") and not reps:
+        raise DefinitionError(f"{st.where('reps')} is required for {ex_id} (its definition has no default)")
+    if ex.kind == "hold" and not hold:
+        raise DefinitionError(f"{st.where('hold_s')} is required for {ex_id} (its definition has no default)")
+    return Step(ex_id, st.get("sets"), sides, reps, hold, st.get("rest_s"), st.get("note") or "",
+                st.get("optional"))
+
+
+def _suggest(ex_id: str, catalog: Mapping[str, Exercise]) -> str:
+    close = difflib.get_close_matches(ex_id, list(catalog), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def load_routines(catalog: Mapping[str, Exercise], folder: str | Path = ROUTINES_DIR
                   ) -> tuple[dict[str, Routine], list[str]]:
-    found: dict[str, Routine] = {}
-    errors: list[str] = []
-    for path in sorted(Path(folder).glob("*.toml")):
-        try:
-            r = load_routine(path, catalog)
-        except DefinitionError as exc:
-            errors.append(str(exc))
-            continue
-        except (TypeError, ValueError, KeyError, IndexError) as exc:  # a wrong type the field checks missed
-            errors.append(f"{path.name}: malformed ({type(exc).__name__}: {exc})")
-            continue
-        found[r.id] = r
-    return found, errors
+    """Every routine in a folder (only those whose exercises load); a bad file is one error line."""
+    loaded = load_folder(Path(folder), lambda raw, fname: parse_routine(raw, fname, catalog), "routine")
+    return loaded.items, loaded.errors
 
 
 def expand(routine: Routine, catalog: Mapping[str, Exercise], include_optional: bool = False) -> list[SetPlan]:

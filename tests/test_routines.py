@@ -87,3 +87,90 @@ def test_hold_set_done_when_the_hold_reaches_its_target():
         tracker.update(Kinematics(i / FPS, True, stand, {n: True for n in SIGNALS}, "side"))
         done = done or set_progress(plan, tracker)[2]
     assert done and set_progress(plan, tracker)[1] >= 3.0
+
+
+# --- the strict reader for routine files ------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parent.parent / "exercises" / "routines" / "psoas_guide.toml"
+
+
+def _routine(**top) -> dict:
+    return {"id": "mine", "name": "Mine", "steps": [{"exercise": "squat", "reps": 5}], **top}
+
+
+def test_a_single_safety_string_is_one_line_not_characters():
+    r = parse_routine(_routine(safety="Never bounce"), "mine.toml", CATALOG)
+    assert r.safety == ("Never bounce",)  # it was ('N', 'e', 'v', ...)
+
+
+@pytest.mark.parametrize(("routine", "message"), [
+    (_routine(saftey=["x"]), "unknown key 'saftey'; did you mean 'safety'?"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "rest": 10}]), "unknown key 'steps\\[0\\].rest'; did you mean "
+                                                                     "'rest_s'?"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "warmup": "x"}]),
+     "unknown key 'steps\\[0\\].warmup'; 'warmup' belongs in the top level"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "sets": "3"}]), "field 'steps\\[0\\].sets' must be a whole"),
+    (_routine(steps=[{"exercise": "squat", "reps": 0}]), "field 'steps\\[0\\].reps' must be a whole number >= 1"),
+    (_routine(steps=[{"exercise": "squat", "reps": -4}]), "field 'steps\\[0\\].reps' must be a whole number >= 1"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "sets": 10**40}]), "field 'steps\\[0\\].sets' must be"),
+    (_routine(steps=[{"exercise": "standing_pelvic_tilt", "hold_s": 0}]), "field 'steps\\[0\\].hold_s' must be a "
+                                                                          "number > 0"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "rest_s": -1}]), "field 'steps\\[0\\].rest_s' must be"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "optional": "yes"}]),
+     "field 'steps\\[0\\].optional' must be true"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "note": 5}]),
+     "field 'steps\\[0\\].note' must be a non-empty string"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "sides": ["left"]}]),
+     "field 'steps\\[0\\].sides': squat works both sides together"),
+    (_routine(steps=[{"exercise": "squat", "reps": 5, "hold_s": 5}]), "field 'steps\\[0\\].hold_s': squat \\(reps\\) "
+                                                                      "times no holds"),
+    (_routine(steps=[{"exercise": "standing_pelvic_tilt", "reps": 5}]), "field 'steps\\[0\\].reps': "
+                                                                        "standing_pelvic_tilt is a hold"),
+    (_routine(steps=[{"exercise": "squatt", "reps": 5}]),
+     "field 'steps\\[0\\].exercise' names unknown exercise 'squatt'; did you mean 'squat'?"),
+    (_routine(steps=[]), "field 'steps' is empty"),
+    (_routine(steps="squat"), "field 'steps' must be a list of tables"),
+    (_routine(steps=["squat"]), "field 'steps\\[0\\]' must be a table"),
+    (_routine(sessions_per_week=[5, 3]), "field 'sessions_per_week' must be \\[low, high\\]"),
+    (_routine(sessions_per_week=3), "field 'sessions_per_week' must be \\[low, high\\]"),
+    (_routine(safety=[1, 2]), "field 'safety' must be a string or a list of strings"),
+    (_routine(id="My Routine"), "field 'id' must be lower_snake_case"),
+])
+def test_bad_routine_keys_and_values_name_file_and_field(routine, message):
+    with pytest.raises(DefinitionError, match=f"mine.toml: {message}"):
+        parse_routine(routine, "mine.toml", CATALOG)
+
+
+def test_routine_files_load_safely_from_a_folder(tmp_path):
+    import os
+    import shutil
+    import threading
+
+    shutil.copy(GUIDE, tmp_path)
+    shutil.copy(GUIDE, tmp_path / "copy.toml")  # a second psoas_guide: neither wins
+    (tmp_path / "digits.toml").write_text('id = "d"\nname = "D"\nsessions_per_week = [' + "1" * 5001 + ", 9]\n")
+    (tmp_path / "mine.toml").write_text('id = "mine"\nname = "Mine"\nsafety = "Never bounce"\n'
+                                        '[[steps]]\nexercise = "squat"\nreps = 5\n')
+    os.mkfifo(tmp_path / "pipe.toml")  # opening it would block forever: the loader must not
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("out", load_routines(CATALOG, tmp_path)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "load_routines is blocked (on the FIFO?)"
+    routines, errors = box["out"]
+    assert set(routines) == {"mine"} and routines["mine"].safety == ("Never bounce",)
+    assert sorted(e.split(":")[0] for e in errors) == ["copy.toml and psoas_guide.toml", "digits.toml", "pipe.toml"]
+    assert any("both define the routine id 'psoas_guide'" in e for e in errors)
+
+
+def test_the_routine_template_lists_every_key_and_loads(tmp_path):
+    from posecheck.routines import ROUTINE_TABLES, routine_template
+
+    text = routine_template()
+    for table in ROUTINE_TABLES:
+        for key in table.keys:
+            if key.type != "tables":
+                assert f"{key.name} = " in text, key.name
+    (tmp_path / "my_routine.toml").write_text(text)
+    routines, errors = load_routines(CATALOG, tmp_path)
+    assert errors == [] and [s.exercise_id for s in routines["my_routine"].steps] == ["squat"]

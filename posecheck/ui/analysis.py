@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -23,9 +22,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from posecheck import settings
 from posecheck.engine import SideChoice
 from posecheck.errors import PosecheckError
-from posecheck.exercises import EXERCISES_DIR, Exercise
+from posecheck.exercises import Exercise
+from posecheck.exercises import exercises_dir as _exercises_dir
 from posecheck.pipeline import DEFAULT_SOURCE, MAX_SIDE_PX, analyze_clip
 from posecheck.pose import default_model_path
 from posecheck.report import Report
@@ -45,11 +46,12 @@ CACHE_ENTRIES = 12  # each entry holds a report (a few floats a frame) and one a
 
 def samples_dir() -> Path:
     """The sample folder; POSECHECK_SAMPLES_DIR points the page elsewhere (tests, a shared clip folder)."""
-    return Path(os.environ.get("POSECHECK_SAMPLES_DIR") or DEFAULT_SAMPLES_DIR)
+    return settings.current().samples_dir or DEFAULT_SAMPLES_DIR
 
 
 def exercises_dir() -> Path:
-    return Path(os.environ.get("POSECHECK_EXERCISES_DIR") or EXERCISES_DIR)
+    """POSECHECK_EXERCISES_DIR, else the shipped definitions (the CLI reads the same setting)."""
+    return _exercises_dir()
 
 
 def list_samples(folder: Path) -> list[str]:
@@ -106,7 +108,7 @@ def upload_limit_mb() -> tuple[int, str | None]:
     since the server refuses bigger bodies whatever the page says.
     """
     ceiling = int(st.get_option("server.maxUploadSize"))
-    raw = os.environ.get("POSECHECK_MAX_UPLOAD_MB", "").strip()
+    raw = settings.current().max_upload_mb
     if not raw:
         return min(DEFAULT_UPLOAD_MB, ceiling), None
     try:

@@ -183,8 +183,8 @@ def _asymmetry(asym: dict[str, dict[str, float]], names: dict[str, str]) -> None
         diff = r["Difference (%)"]
         if isinstance(diff, float) and diff > 100 * ASYM_WARN:
             weaker = "left" if (r["Left ROM (deg)"] or 0) < (r["Right ROM (deg)"] or 0) else "right"
-            st.warning(f"{r['Exercise']}: the {weaker} side moves {diff:.0f}% less. Give it a little extra time, "
-                       "gently.", icon=":material/compare_arrows:")
+            st.warning(f"{widgets.plain(r['Exercise'])}: the {weaker} side moves {diff:.0f}% less. Give it a "
+                       "little extra time, gently.", icon=":material/compare_arrows:")
 
 
 def _faults(counts: list[tuple[str, str, int]]) -> None:
@@ -201,7 +201,7 @@ def _faults(counts: list[tuple[str, str, int]]) -> None:
         tooltip=["Fault", "Code", "Times"]).properties(height=alt.Step(34))
     st.altair_chart(chart, width="stretch")
     code, msg, n = counts[0]
-    st.caption(f"Most frequent: **{msg}** ({n}×). Work on that one first.")
+    st.caption(f"Most frequent: **{widgets.plain(msg)}** ({n}×). Work on that one first.")
 
 
 def session_label(s: SessionRow) -> str:
@@ -230,8 +230,8 @@ def _sessions(db: HistoryStore, sessions: list[SessionRow]) -> None:
     if pending not in by_id:
         st.session_state[CONFIRM_KEY] = None
         return
-    st.warning(f"Delete session {session_label(by_id[pending])}? Its sets, reps, holds and faults are removed for "
-               "good.", icon=":material/warning:")
+    st.warning(f"Delete session {widgets.plain(session_label(by_id[pending]))}? Its sets, reps, holds and faults "
+               "are removed for good.", icon=":material/warning:")
     y, n, _ = st.columns([1, 1, 3])
     if y.button("Yes, delete", type="primary", key="history_confirm_yes", width="stretch"):
         db.delete_session(pending)

@@ -162,7 +162,7 @@ def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
         st.success("Target reached for this set. Rest, then press **Finish set**.", icon=":material/emoji_events:")
     elif snap.counting and snap.cue:
         icon = ":material/error:" if snap.cue_severity == "error" else ":material/record_voice_over:"
-        st.markdown(f"{icon} **{snap.cue}**")
+        st.markdown(f"{icon} **{widgets.plain(snap.cue)}**")
 
 
 def _sets_table(sets: tuple[SetSummary, ...]) -> None:

@@ -181,10 +181,10 @@ def _run(clip: ClipChoice, exercise: Exercise, side: SideChoice, key: ReviewKey,
 def show_results(result: ReviewResult, key: ReviewKey, fresh: bool) -> None:
     report, ex = result.report, result.report.exercise
     st.divider()
-    st.header(f"Results · {result.clip_name}", anchor=False)
+    st.header(f"Results · {widgets.plain(result.clip_name)}", anchor=False)
     how = f"analysed in {result.elapsed_s:.1f} s" if fresh else "from the cache (not analysed again)"
-    st.caption(f"{ex.name} · {report.duration_s:.1f} s · {report.frames} frames at {report.fps:.0f} fps · "
-               f"{report.width}×{report.height} · {how}")
+    st.caption(f"{widgets.plain(ex.name)} · {report.duration_s:.1f} s · {report.frames} frames at "
+               f"{report.fps:.0f} fps · {report.width}×{report.height} · {how}")
     _notices(result)
     _metrics(report)
     store.save_review_button(report, result.clip_name, key)
@@ -275,7 +275,7 @@ def _fault_list(report: Report, key: ReviewKey) -> float:
             return "Start of the clip"
         f = report.faults[i]
         side = f" ({f.side})" if f.side and f.side != "both" else ""
-        return f"{widgets.fmt_time(f.t_s)} · {f.message}{side}"
+        return f"{widgets.fmt_time(f.t_s)} · {widgets.plain(f.message)}{side}"
 
     box = st.container(height=320 if len(options) > 8 else "content", border=False)
     choice = box.radio("Choose a fault to play the clip from that moment", options, format_func=label,

@@ -66,10 +66,11 @@ def _load(folder: Path, exercises: dict[str, Exercise]) -> dict[str, Routine]:
     if errors:
         with st.expander(f"{len(errors)} routine file(s) could not be loaded and are skipped",
                          icon=":material/warning:"):
-            st.warning("\n".join(f"- {e}" for e in errors))
+            st.warning(widgets.bullets(errors))
     if not routines:
-        st.error(f"No routine could be loaded from `{folder}`. A routine is a TOML file there; see "
-                 "psoas_guide.toml for the format.", icon=":material/error:")
+        st.error(f"No routine could be loaded from {widgets.plain(folder)}. A routine is a TOML file there; see "
+                 "psoas_guide.toml for the format, or run: posecheck exercises --template routine",
+                 icon=":material/error:")
     return routines
 
 
@@ -89,7 +90,7 @@ def _setup(routines: dict[str, Routine], exercises: dict[str, Exercise]) -> None
         optional = st.toggle("Include optional moves", key=OPTIONAL_KEY,
                              help="Add the routine's optional exercises (marked optional in its file)")
         if routine.description:
-            st.markdown(routine.description)
+            st.markdown(widgets.plain(routine.description))
         lo, hi = routine.sessions_per_week
         st.caption(f"Goal: {lo}-{hi} sessions a week. Your own routines: add a TOML file to "
                    f"`{analysis.exercises_dir() / 'routines'}`.")
@@ -112,12 +113,12 @@ def _safety_box(routine: Routine) -> None:
     with st.container(border=True):
         st.subheader(":material/health_and_safety: Before you start", anchor=False)
         if routine.warmup:
-            st.info(routine.warmup, icon=":material/directions_walk:")
+            st.info(widgets.plain(routine.warmup), icon=":material/directions_walk:")
         lines = list(routine.safety) or ["Ease into every position", "Never bounce in a stretch",
                                          "Stop at once if you feel sharp pain"]
         if not any("professional" in s.lower() or "doctor" in s.lower() for s in lines):
             lines.append(PRO_NOTE)
-        st.warning("\n".join(f"- {s}" for s in lines), icon=":material/health_and_safety:")
+        st.warning(widgets.bullets(lines), icon=":material/health_and_safety:")
 
 
 def begin(routine: Routine, plans: list[SetPlan]) -> RoutineController:
@@ -150,7 +151,8 @@ def _panel() -> None:
     if ctrl.finished:
         st.rerun()  # the whole page switches to the summary
     run = ctrl.runner
-    st.caption(f"{st.session_state.get(META_KEY, ('', 'Routine'))[1]} · set {min(run.index + 1, len(run.plans))} "
+    st.caption(f"{widgets.plain(st.session_state.get(META_KEY, ('', 'Routine'))[1])} · set "
+               f"{min(run.index + 1, len(run.plans))} "
                f"of {len(run.plans)}")
     if run.resting(now):
         _rest(ctrl, now)
@@ -167,10 +169,11 @@ def _current(ctrl: RoutineController) -> None:
     snap = ctrl.session.snapshot()
     prog = ctrl.session.progress()
     if ctrl.message:
-        st.info(ctrl.message, icon=":material/swap_horiz:")
+        st.info(widgets.plain(ctrl.message), icon=":material/swap_horiz:")
     with st.container(border=True):
-        st.subheader(f":material/fitness_center: {plan.title}", anchor=False)
-        st.markdown(f"**Target:** {target_words(plan)}" + (f" · {plan.note}" if plan.note else ""))
+        st.subheader(f":material/fitness_center: {widgets.plain(plan.title)}", anchor=False)
+        st.markdown(f"**Target:** {widgets.plain(target_words(plan))}"
+                    + (f" · {widgets.plain(plan.note)}" if plan.note else ""))
         webcam.camera_check(snap)
         cols = st.columns(3)
         if plan.exercise.kind == "hold":
@@ -189,10 +192,10 @@ def _current(ctrl: RoutineController) -> None:
         st.progress(min(1.0, frac), text="Set progress")
         if snap.counting and snap.cue:
             icon = ":material/error:" if snap.cue_severity == "error" else ":material/record_voice_over:"
-            st.markdown(f"{icon} **{snap.cue}**")
+            st.markdown(f"{icon} **{widgets.plain(snap.cue)}**")
         if snap.error:
             st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
-    st.caption(":material/health_and_safety: " + " · ".join(widgets.safety_lines(plan.exercise)))
+    st.caption(":material/health_and_safety: " + widgets.safety_text(plan.exercise))
     with st.expander("Camera setup for this exercise", icon=":material/videocam:"):
         widgets.camera_tips(plan_exercise(plan))
 
@@ -203,13 +206,14 @@ def _rest(ctrl: RoutineController, now: float) -> None:
     left = run.rest_left(now)
     with st.container(border=True):
         st.subheader(f":material/self_improvement: Rest · {left:.0f} s", anchor=False)
-        st.markdown(f"**{ctrl.message}**")
+        st.markdown(f"**{widgets.plain(ctrl.message)}**")
         last = run.results[-1].plan.rest_s if run.results else 1.0
         st.progress(min(1.0, max(0.0, 1 - left / last)) if last else 1.0, text="Rest")
         if nxt is not None:
-            st.markdown(f"**Up next:** {nxt.title} · {target_words(nxt)}" + (f" · {nxt.note}" if nxt.note else ""))
+            st.markdown(f"**Up next:** {widgets.plain(nxt.title)} · {widgets.plain(target_words(nxt))}"
+                        + (f" · {widgets.plain(nxt.note)}" if nxt.note else ""))
             widgets.camera_tips(plan_exercise(nxt))
-            st.caption(":material/health_and_safety: " + " · ".join(widgets.safety_lines(nxt.exercise)))
+            st.caption(":material/health_and_safety: " + widgets.safety_text(nxt.exercise))
 
 
 def _buttons(ctrl: RoutineController, now: float) -> None:
@@ -231,7 +235,7 @@ def _buttons(ctrl: RoutineController, now: float) -> None:
 def _safety_footer() -> None:
     safety = st.session_state.get(META_KEY, ("", "", ()))[2]
     lines = list(safety) or ["Ease in and never bounce", "Stop at once if you feel sharp pain"]
-    st.caption(":material/health_and_safety: **Safety:** " + " · ".join(lines))
+    st.caption(":material/health_and_safety: **Safety:** " + " · ".join(widgets.plain(s) for s in lines))
 
 
 # --- saving and the summary ------------------------------------------------------------------------
@@ -279,7 +283,7 @@ def _save_one(filed: Filed, routine_id: str | None) -> str | None:
 
 def _summary(ctrl: RoutineController) -> None:
     name = st.session_state.get(META_KEY, ("", "Routine"))[1]
-    st.subheader(f":material/emoji_events: {name}: summary", anchor=False)
+    st.subheader(f":material/emoji_events: {widgets.plain(name)}: summary", anchor=False)
     results = ctrl.runner.summary()
     done = [r for r in results if not r.skipped]
     cols = st.columns(4)

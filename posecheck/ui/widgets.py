@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,24 +20,52 @@ GENERAL_SAFETY = ("Ease into every stretch and never bounce.", "Stop if you feel
 KIND_WORDS = {"reps": "Reps", "hold": "Hold", "reps_hold": "Reps with a hold", "circles": "Circles"}
 
 
+# The characters that make Markdown links and images ([ ]), HTML and <autolinks> (<), formulas ($), code and
+# emphasis (` *), and the escape itself: escaped, text from a file or a user cannot make the browser fetch
+# anything or change the page. (Others, such as _ in ids or . in file names, stay as they are.)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<$])")
+
+
+def plain(text: object) -> str:
+    """Text shown as itself inside Markdown (st.markdown, captions, alerts, radio labels).
+
+    Definition files, uploads and history rows are not the app's own words: a tip such as
+    `![x](http://example.com/a.png)` is shown literally and never fetched. Line breaks become spaces, so the
+    text cannot start a new Markdown block either. (Streamlit still turns a bare http:// address into a link
+    showing that address: a click away, never fetched by itself.)
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def bullets(lines: Iterable[object]) -> str:
+    """A Markdown list of plain-text lines."""
+    return "\n".join(f"- {plain(line)}" for line in lines)
+
+
 def load_catalog(folder: Path) -> Catalog:
-    """All exercise definitions; a bad file becomes a warning on the page, never an exception."""
+    """All exercise definitions; a bad file becomes a warning on the page, never an exception.
+
+    When nothing loads, the page says so with every file and why (or why the folder gave nothing).
+    """
     try:
         catalog = load_all(folder)
-    except Exception as exc:  # a missing or unreadable folder must not take the page down
+    except Exception as exc:  # an unexpected failure must not take the page down
         log.exception("loading exercise definitions from %s failed", folder)
-        return Catalog({}, (f"{folder}: cannot read the exercise definitions ({type(exc).__name__})",))
-    if catalog.errors:
+        catalog = Catalog({}, (f"{folder}: cannot read the exercise definitions ({type(exc).__name__})",))
+    if not catalog.exercises:
+        st.error(f"No exercise definitions could be loaded from {plain(folder)}:\n\n{bullets(catalog.errors)}",
+                 icon=":material/error:")
+    elif catalog.errors:
         with st.expander(f"{len(catalog.errors)} exercise definition(s) could not be loaded and are skipped",
                          icon=":material/warning:"):
-            st.warning("\n".join(f"- {e}" for e in catalog.errors))
+            st.warning(bullets(catalog.errors))
     return catalog
 
 
 def exercise_picker(catalog: Catalog, key: str) -> Exercise | None:
+    """The exercise select box; None (and nothing drawn) when no definition loaded: load_catalog said why."""
     exercises = sorted(catalog.exercises.values(), key=lambda e: e.name.lower())
     if not exercises:
-        st.error("No exercise definitions could be loaded, so there is nothing to check against.")
         return None
     ids = [e.id for e in exercises]
     if st.session_state.get(key) not in ids:
@@ -62,20 +91,22 @@ def targets_text(ex: Exercise) -> str:
 def camera_tips(ex: Exercise) -> None:
     """How to film this exercise so the checks can see what they need."""
     views = " or ".join(VIEW_WORDS.get(v, v) for v in ex.views)
-    st.markdown(f"**{ex.name}** · {KIND_WORDS.get(ex.kind, ex.kind)} · target: {targets_text(ex) or 'none'}")
+    st.markdown(f"**{plain(ex.name)}** · {KIND_WORDS.get(ex.kind, ex.kind)} · target: {targets_text(ex) or 'none'}")
     if ex.description:
-        st.caption(ex.description)
-    lines = [f"Camera view: **{views}**."]
+        st.caption(plain(ex.description))
+    lines = []
     if not any("whole body" in t.lower() for t in ex.tips):
         lines.append("Whole body in frame, head to feet, about 2-3 m from the camera.")
     lines += [*ex.tips, "Good, even light; a plain background helps."]
     if ex.camera_note:
         lines.append(ex.camera_note)
-    st.markdown("\n".join(f"- {line}" for line in dict.fromkeys(lines)))
+    st.markdown(f"- Camera view: **{views}**.\n" + bullets(dict.fromkeys(lines)))
 
 
 def safety_lines(ex: Exercise) -> list[str]:
-    """The exercise's own notes plus the guide's rules where they apply (never bounce in a stretch)."""
+    """The exercise's own notes plus the guide's rules where they apply (never bounce in a stretch).
+
+    Raw text: pass it through `plain` (or `safety_text`) before it goes into Markdown."""
     lines = list(ex.safety)
     text = " ".join(lines).lower()
     if ex.kind in ("hold", "reps_hold") and "bounce" not in text:
@@ -85,8 +116,13 @@ def safety_lines(ex: Exercise) -> list[str]:
     return lines
 
 
+def safety_text(ex: Exercise) -> str:
+    """The safety lines as one line of Markdown-safe text."""
+    return " · ".join(plain(s) for s in safety_lines(ex))
+
+
 def safety_notes(ex: Exercise) -> None:
-    st.info("**Safety:** " + " · ".join(safety_lines(ex)), icon=":material/health_and_safety:")
+    st.info("**Safety:** " + safety_text(ex), icon=":material/health_and_safety:")
 
 
 def error_message(exc: Exception, what: str) -> str:
