@@ -1,17 +1,20 @@
-"""Render a motion script to an H.264 clip plus its ground truth (`.truth.json`)."""
+"""Render a side-view motion script to an H.264 clip plus its ground truth (`.truth.json`)."""
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from posecheck.synth.figure import Joints, background, render
+from posecheck.synth.angles import truth_angles
+from posecheck.synth.clip import Boundary, resolve_window, truth_path, write_clip
+from posecheck.synth.drive import annotate_reps
+from posecheck.synth.figure import background, render
+from posecheck.synth.motion import Script
 from posecheck.synth.scripts import SCRIPTS
-from posecheck.video_out import H264Writer
+
+__all__ = ["SAMPLES", "SideSource", "generate_clip", "generate_samples", "truth_angles", "truth_path"]
 
 # The clips in samples/: (file stem, script, facing, params). Short, small, and covering both facings.
 SAMPLES: list[tuple[str, str, str, dict[str, Any]]] = [
@@ -23,71 +26,54 @@ SAMPLES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("single_leg_raise_bent_knee", "single_leg_raise", "left", {"reps": 1, "hold_s": 5.0, "bent_knee_deg": 35.0}),
 ]
 
+JOINT_NAMES = ("shoulder", "hip", "knee", "ankle")
 
-def truth_angles(j: Joints) -> dict[str, float]:
-    """The kinematics definitions, computed independently from the exact joint pixels."""
 
-    def interior(a: np.ndarray, v: np.ndarray, c: np.ndarray) -> float:
-        u, w = a - v, c - v
-        cos = float(np.dot(u, w) / (np.linalg.norm(u) * np.linalg.norm(w)))
-        return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+class SideSource:
+    """A side-view script as a clip source (see clip.Source); `facing="left"` mirrors the image."""
 
-    def elevation(v: np.ndarray) -> float:
-        return math.degrees(math.atan2(-v[1], abs(v[0])))
+    def __init__(self, sc: Script, facing: str, width: int, height: int, seed: int = 0,
+                 out_of_view_s: tuple[float, float] | None = None) -> None:
+        if facing not in ("left", "right"):
+            raise ValueError("facing must be 'left' or 'right'")
+        self.sc, self.width, self.out_of_view_s = sc, width, out_of_view_s
+        self.mirror = facing == "left"
+        self.near, self.far = ("left", "right") if self.mirror else ("right", "left")
+        self.bg = background(width, height, seed, sc.floor_y)
+        self.duration_s, self.reps, self.holds, self.phases = sc.duration_s, sc.reps, sc.holds, sc.phases
+        annotate_reps(self.reps, sc.name, lambda t: truth_angles(sc.pose_at(t)))
 
-    out = {}
-    for s in ("left", "right"):
-        out[f"{s}_hip"] = interior(j.shoulder[s], j.hip[s], j.knee[s])
-        out[f"{s}_knee"] = interior(j.hip[s], j.knee[s], j.ankle[s])
-        out[f"{s}_thigh_incline"] = elevation(j.knee[s] - j.hip[s])
-    trunk = (j.shoulder["left"] + j.shoulder["right"]) / 2 - (j.hip["left"] + j.hip["right"]) / 2
-    out["trunk_incline"] = math.degrees(math.atan2(abs(trunk[0]), -trunk[1]))
-    return {k: round(v, 3) for k, v in out.items()}
+    def frame(self, t: float) -> tuple[np.ndarray, dict[str, Any]]:
+        hidden = self.out_of_view_s is not None and self.out_of_view_s[0] <= t < self.out_of_view_s[1]
+        j = self.sc.pose_at(t)
+        if j is not None and self.mirror:
+            j = j.mirrored(self.width)
+        img = render(self.bg, None if hidden else j, self.sc.scale, self.near, self.far)
+        rec: dict[str, Any] = {"visible": not hidden and j is not None}
+        if j is not None:
+            rec.update(truth_angles(j))
+            rec["joints"] = {f"{s}_{name}": [round(float(v), 2) for v in getattr(j, name)[s]]
+                             for s in ("left", "right") for name in JOINT_NAMES}
+        return img, rec
 
 
 def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps: float = 30.0, width: int = 640,
                   height: int = 480, seed: int = 0, out_of_view_s: tuple[float, float] | None = None,
-                  crf: int = 28, **params: Any) -> Path:
-    """Render `script` (a name in SCRIPTS) to out_path (.mp4) and write out_path's .truth.json."""
+                  crf: int = 28, start_s: Boundary = None, end_s: Boundary = None, **params: Any) -> Path:
+    """Render `script` (a name in SCRIPTS) to out_path (.mp4) and write out_path's .truth.json.
+
+    `start_s` / `end_s` (seconds in the script's time, or a clip.RepCut) trim the clip: see clip.write_clip.
+    `out_of_view_s` is in the script's time too; the truth reports it in the clip's.
+    """
     if script not in SCRIPTS:
         raise ValueError(f"unknown motion script {script!r}")
-    if facing not in ("left", "right"):
-        raise ValueError("facing must be 'left' or 'right'")
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     sc = SCRIPTS[script](width=width, height=height, **params)
-    mirror = facing == "left"
-    near, far = ("left", "right") if mirror else ("right", "left")
-    bg = background(width, height, seed, sc.floor_y)
-    n = int(math.floor(sc.duration_s * fps)) + 1
-    frames = []
-    with H264Writer(out_path, fps, width, height, crf=crf) as writer:
-        for i in range(n):
-            t = i / fps
-            hidden = out_of_view_s is not None and out_of_view_s[0] <= t < out_of_view_s[1]
-            j = sc.pose_at(t)
-            if j is not None and mirror:
-                j = j.mirrored(width)
-            writer.write(render(bg, None if hidden else j, sc.scale, near, far), t_s=t, rgb=True)
-            rec: dict[str, Any] = {"t_s": round(t, 4), "visible": not hidden and j is not None}
-            if j is not None:
-                rec.update(truth_angles(j))
-                rec["joints"] = {f"{s}_{name}": [round(float(v), 2) for v in getattr(j, name)[s]]
-                                 for s in ("left", "right") for name in ("shoulder", "hip", "knee", "ankle")}
-            frames.append(rec)
-    truth = {
-        "script": script, "exercise": sc.name, "params": params, "facing": facing, "near_side": near, "fps": fps,
-        "width": width, "height": height, "duration_s": round(n / fps, 4), "frames": frames, "reps": sc.reps,
-        "holds": sc.holds, "expected_faults": sc.expected_faults,
-        "out_of_view_s": list(out_of_view_s) if out_of_view_s else None,
-    }
-    truth_path(out_path).write_text(json.dumps(truth))
-    return out_path
-
-
-def truth_path(clip: str | Path) -> Path:
-    clip = Path(clip)
-    return clip.with_name(clip.stem + ".truth.json")
+    src = SideSource(sc, facing, width, height, seed, out_of_view_s)
+    t0, _ = resolve_window(sc.duration_s, sc.reps, start_s, end_s)
+    meta = {"script": script, "exercise": sc.name, "params": params, "facing": facing, "near_side": src.near,
+            "expected_faults": sc.expected_faults,
+            "out_of_view_s": [round(v - t0, 4) for v in out_of_view_s] if out_of_view_s else None}
+    return write_clip(src, out_path, meta, fps, width, height, crf, start_s, end_s)
 
 
 def generate_samples(out_dir: str | Path) -> list[Path]:
