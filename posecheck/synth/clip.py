@@ -1,9 +1,9 @@
 """Writing a rendered motion to an H.264 clip plus its truth, optionally trimmed to a time window.
 
 Every renderer (side view, front view, any 3D camera, a view change) is a `Source`: a duration, truth
-reps/holds/phases in its own time, and `frame(t)` -> (RGB image, truth record). `write_clip` renders
-the frames from `start_s` to `end_s` only, shifts every truth time so the clip starts at 0, and marks
-each rep/hold with `cut_start` / `cut_end` (the clip begins after it started / ends before it ended),
+reps/holds/phases in its own time, `image(t)` (RGB) and `record(t)` (that frame's truth). `write_clip`
+renders the frames from `start_s` to `end_s` only, shifts every truth time so the clip starts at 0, and marks
+each rep/hold/phase with `cut_start` / `cut_end` (the clip begins after it started / ends before it ended),
 `seen_s` (its seconds inside the clip) and, for reps, `peak_in_clip`. Events wholly outside are dropped.
 
 A boundary is seconds in the source's time or a `RepCut`, a point inside a rep, e.g.
@@ -62,7 +62,9 @@ class Source(Protocol):
     holds: list[dict]
     phases: list[dict]
 
-    def frame(self, t: float) -> tuple[np.ndarray, dict[str, Any]]: ...
+    def image(self, t: float) -> np.ndarray: ...  # RGB frame at source time t
+
+    def record(self, t: float) -> dict[str, Any]: ...  # its truth: visible, angles, joints
 
 
 def resolve_window(duration_s: float, reps: list[dict], start_s: Boundary, end_s: Boundary) -> tuple[float, float]:
@@ -93,29 +95,40 @@ def shift_events(events: list[dict], t0: float, t1: float) -> list[dict]:
     return out
 
 
-def write_clip(source: Source, out_path: str | Path, meta: dict[str, Any], fps: float, width: int, height: int,
-               crf: int = 28, start_s: Boundary = None, end_s: Boundary = None) -> Path:
-    """Render source's frames in [start_s, end_s] to out_path (.mp4) and write the truth beside it."""
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    t0, t1 = resolve_window(source.duration_s, source.reps, start_s, end_s)
+def frame_times(duration_s: float, reps: list[dict], fps: float, start_s: Boundary = None,
+                end_s: Boundary = None) -> tuple[float, float, list[float]]:
+    """(t0, t1, source times of the frames): one frame every 1/fps from t0 up to t1 inclusive."""
+    t0, t1 = resolve_window(duration_s, reps, start_s, end_s)
     n = int(math.floor((t1 - t0) * fps)) + 1
-    frames = []
-    with H264Writer(out_path, fps, width, height, crf=crf) as writer:
-        for i in range(n):
-            t = i / fps
-            img, rec = source.frame(t0 + t)
-            writer.write(img, t_s=t, rgb=True)
-            frames.append({"t_s": round(t, 4), **rec})
+    return t0, t1, [t0 + i / fps for i in range(n)]
+
+
+def build_truth(source: Source, meta: dict[str, Any], fps: float, width: int, height: int,
+                start_s: Boundary = None, end_s: Boundary = None) -> dict[str, Any]:
+    """The truth of a clip of source from start_s to end_s (no rendering: cheap)."""
+    t0, t1, times = frame_times(source.duration_s, source.reps, fps, start_s, end_s)
+    frames = [{"t_s": round(i / fps, 4), **source.record(t)} for i, t in enumerate(times)]
     clip: dict[str, Any] = {"start_s": round(t0, 4), "end_s": round(t1, 4),
                             "source_duration_s": round(source.duration_s, 4)}
     for key, b in (("start_cut", start_s), ("end_cut", end_s)):
         if isinstance(b, RepCut):
             clip[key] = asdict(b)
-    truth = {**meta, "fps": fps, "width": width, "height": height, "duration_s": round(n / fps, 4),
-             "frames": frames, "reps": shift_events(source.reps, t0, t1),
-             "holds": shift_events(source.holds, t0, t1), "phases": shift_events(source.phases, t0, t1),
-             "clip": clip}
+    return {**meta, "fps": fps, "width": width, "height": height, "duration_s": round(len(times) / fps, 4),
+            "frames": frames, "reps": shift_events(source.reps, t0, t1),
+            "holds": shift_events(source.holds, t0, t1), "phases": shift_events(source.phases, t0, t1),
+            "clip": clip}
+
+
+def write_clip(source: Source, out_path: str | Path, meta: dict[str, Any], fps: float, width: int, height: int,
+               crf: int = 28, start_s: Boundary = None, end_s: Boundary = None) -> Path:
+    """Render source's frames in [start_s, end_s] to out_path (.mp4) and write the truth beside it."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    truth = build_truth(source, meta, fps, width, height, start_s, end_s)
+    _, _, times = frame_times(source.duration_s, source.reps, fps, start_s, end_s)
+    with H264Writer(out_path, fps, width, height, crf=crf) as writer:
+        for i, t in enumerate(times):
+            writer.write(source.image(t), t_s=i / fps, rgb=True)
     truth_path(out_path).write_text(json.dumps(truth))
     return out_path
 

@@ -347,9 +347,11 @@ class FrontSource:
         self.duration_s, self.reps, self.holds, self.phases = sc.duration_s, sc.reps, [], []
         annotate_reps(self.reps, sc.name, lambda t: truth_angles_3d(sc.pose_at(t)))
 
-    def frame(self, t: float) -> tuple[np.ndarray, dict[str, Any]]:
-        j = self.sc.pose_at(t)
-        return render_front(self.bg, j, self.cam, self.sc.scale), frame_truth_3d(j, self.cam)
+    def image(self, t: float) -> np.ndarray:
+        return render_front(self.bg, self.sc.pose_at(t), self.cam, self.sc.scale)
+
+    def record(self, t: float) -> dict[str, Any]:
+        return frame_truth_3d(self.sc.pose_at(t), self.cam)
 
 
 def frame_truth_3d(j: Joints3D, project: Callable[[np.ndarray], np.ndarray]) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 
 from posecheck.synth.angles import truth_angles
-from posecheck.synth.clip import Boundary, resolve_window, truth_path, write_clip
+from posecheck.synth.clip import Boundary, build_truth, resolve_window, truth_path, write_clip
 from posecheck.synth.drive import annotate_reps
-from posecheck.synth.figure import background, render
+from posecheck.synth.figure import Joints, background, render
 from posecheck.synth.motion import Script
 from posecheck.synth.scripts import SCRIPTS
 
-__all__ = ["SAMPLES", "SideSource", "generate_clip", "generate_samples", "truth_angles", "truth_path"]
+__all__ = ["SAMPLES", "SideSource", "clip_truth", "generate_clip", "generate_samples", "truth_angles", "truth_path"]
 
 # The clips in samples/: (file stem, script, facing, params). Short, small, and covering both facings.
 SAMPLES: list[tuple[str, str, str, dict[str, Any]]] = [
@@ -36,25 +36,48 @@ class SideSource:
                  out_of_view_s: tuple[float, float] | None = None) -> None:
         if facing not in ("left", "right"):
             raise ValueError("facing must be 'left' or 'right'")
-        self.sc, self.width, self.out_of_view_s = sc, width, out_of_view_s
+        self.sc, self.width, self.height, self.seed, self.out_of_view_s = sc, width, height, seed, out_of_view_s
         self.mirror = facing == "left"
         self.near, self.far = ("left", "right") if self.mirror else ("right", "left")
-        self.bg = background(width, height, seed, sc.floor_y)
+        self._bg: np.ndarray | None = None
         self.duration_s, self.reps, self.holds, self.phases = sc.duration_s, sc.reps, sc.holds, sc.phases
         annotate_reps(self.reps, sc.name, lambda t: truth_angles(sc.pose_at(t)))
 
-    def frame(self, t: float) -> tuple[np.ndarray, dict[str, Any]]:
+    def _joints(self, t: float) -> tuple[Joints | None, bool]:
         hidden = self.out_of_view_s is not None and self.out_of_view_s[0] <= t < self.out_of_view_s[1]
         j = self.sc.pose_at(t)
         if j is not None and self.mirror:
             j = j.mirrored(self.width)
-        img = render(self.bg, None if hidden else j, self.sc.scale, self.near, self.far)
+        return j, hidden
+
+    def image(self, t: float) -> np.ndarray:
+        if self._bg is None:
+            self._bg = background(self.width, self.height, self.seed, self.sc.floor_y)
+        j, hidden = self._joints(t)
+        return render(self._bg, None if hidden else j, self.sc.scale, self.near, self.far)
+
+    def record(self, t: float) -> dict[str, Any]:
+        j, hidden = self._joints(t)
         rec: dict[str, Any] = {"visible": not hidden and j is not None}
         if j is not None:
             rec.update(truth_angles(j))
             rec["joints"] = {f"{s}_{name}": [round(float(v), 2) for v in getattr(j, name)[s]]
                              for s in ("left", "right") for name in JOINT_NAMES}
-        return img, rec
+        return rec
+
+
+def _side(script: str, facing: str, fps: float, width: int, height: int, seed: int,
+          out_of_view_s: tuple[float, float] | None, start_s: Boundary, end_s: Boundary,
+          params: dict[str, Any]) -> tuple[SideSource, dict[str, Any]]:
+    if script not in SCRIPTS:
+        raise ValueError(f"unknown motion script {script!r}")
+    sc = SCRIPTS[script](width=width, height=height, **params)
+    src = SideSource(sc, facing, width, height, seed, out_of_view_s)
+    t0, _ = resolve_window(sc.duration_s, sc.reps, start_s, end_s)
+    meta = {"script": script, "exercise": sc.name, "params": params, "facing": facing, "near_side": src.near,
+            "view": "side", "expected_faults": sc.expected_faults,
+            "out_of_view_s": [round(v - t0, 4) for v in out_of_view_s] if out_of_view_s else None}
+    return src, meta
 
 
 def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps: float = 30.0, width: int = 640,
@@ -65,15 +88,16 @@ def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps:
     `start_s` / `end_s` (seconds in the script's time, or a clip.RepCut) trim the clip: see clip.write_clip.
     `out_of_view_s` is in the script's time too; the truth reports it in the clip's.
     """
-    if script not in SCRIPTS:
-        raise ValueError(f"unknown motion script {script!r}")
-    sc = SCRIPTS[script](width=width, height=height, **params)
-    src = SideSource(sc, facing, width, height, seed, out_of_view_s)
-    t0, _ = resolve_window(sc.duration_s, sc.reps, start_s, end_s)
-    meta = {"script": script, "exercise": sc.name, "params": params, "facing": facing, "near_side": src.near,
-            "expected_faults": sc.expected_faults,
-            "out_of_view_s": [round(v - t0, 4) for v in out_of_view_s] if out_of_view_s else None}
+    src, meta = _side(script, facing, fps, width, height, seed, out_of_view_s, start_s, end_s, params)
     return write_clip(src, out_path, meta, fps, width, height, crf, start_s, end_s)
+
+
+def clip_truth(script: str, facing: str = "right", fps: float = 30.0, width: int = 640, height: int = 480,
+               out_of_view_s: tuple[float, float] | None = None, start_s: Boundary = None, end_s: Boundary = None,
+               **params: Any) -> dict[str, Any]:
+    """The truth generate_clip would write for the same arguments, without rendering the video (fast)."""
+    src, meta = _side(script, facing, fps, width, height, 0, out_of_view_s, start_s, end_s, params)
+    return build_truth(src, meta, fps, width, height, start_s, end_s)
 
 
 def generate_samples(out_dir: str | Path) -> list[Path]:
