@@ -207,8 +207,15 @@ def standing_pelvic_tilt(width: int = 640, height: int = 480, hold_s: float = 8.
     return Script("standing_pelvic_tilt", x.t, pose, [], holds, floor_y=floor_y, scale=b.height)
 
 
-def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str = "right") -> Script:
-    """From standing, step `leg` forward into Warrior I (front knee ~90, back leg straight, arms up), hold."""
+def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str = "right",
+              stance_s: float = 0.0) -> Script:
+    """From standing, step `leg` forward into Warrior I (front knee ~90, back leg straight, arms up), hold.
+
+    `stance_s` first steps into the wide stance with both legs straight and the arms down and stands there
+    that long (a "start_position" phase), then bends the front knee and raises the arms: only that is the hold.
+    """
+    if stance_s > 0:
+        return _warrior_from_stance(width, height, hold_s, leg, stance_s)
     floor_y, b = _frame(width, height)
     ankle_y = floor_y - 0.035 * b.height
     back = "left" if leg == "right" else "right"
@@ -249,61 +256,102 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     return Script("warrior_1", s.t, pose, [], holds, floor_y=floor_y, scale=b.height)
 
 
+def _warrior_from_stance(width: int, height: int, hold_s: float, leg: str, stance_s: float) -> Script:
+    """warrior_1 with a straight-legged wide stance held before the pose: e goes 0 standing, 1 stance, 2 pose."""
+    floor_y, b = _frame(width, height)
+    ankle_y = floor_y - 0.035 * b.height
+    back = "left" if leg == "right" else "right"
+    x0 = 0.22 * width  # the stance is as wide as the pose: start further left to keep it in frame
+    legl = b.thigh + b.shin
+    hip_w = np.array([x0 + np.sqrt((0.995 * legl) ** 2 - (0.98 * b.shin) ** 2), ankle_y - 0.98 * b.shin])
+    front_x = hip_w[0] + 0.97 * b.thigh
+    hip_s = np.array([x0 + 0.03 * b.thigh, ankle_y - 0.99 * legl])
+    half = (front_x - x0) / 2  # the stance: hips midway between the feet, both legs nearly straight
+    hip_st = np.array([x0 + half, ankle_y - np.sqrt((0.99 * legl) ** 2 - half**2)])
+    back_a = np.array([x0, ankle_y])
+    step_s, sink_s = 1.6, 1.4
+    e = Track(0.0).hold(SETUP_S).to(1.0, step_s)
+    t_st = e.t
+    e.hold(stance_s).to(2.0, sink_s)
+    t_in = e.t
+    e.hold(hold_s)
+    t_out = e.t
+    e.to(1.0, sink_s).to(0.0, step_s).hold(1.0)
+
+    def arc(a: np.ndarray, c: np.ndarray, f: float) -> np.ndarray:
+        """From hip a to hip c about the back ankle, so the back leg stays straight on the way."""
+        ra, rc = np.linalg.norm(a - back_a), np.linalg.norm(c - back_a)
+        u = (a - back_a) / ra * (1 - f) + (c - back_a) / rc * f
+        return back_a + u / np.linalg.norm(u) * (ra + (rc - ra) * f)
+
+    def pose(t: float):  # noqa: ANN202
+        v = e.at(t)
+        step, sink = min(v, 1.0), max(v - 1.0, 0.0)
+        hip = arc(hip_s, hip_st, step) if v <= 1.0 else arc(hip_st, hip_w, sink)
+        lift = 0.05 * b.height * np.sin(np.pi * step) ** 2  # the stepping foot clears the floor
+        fa = np.array([x0 + 0.06 * b.thigh + (front_x - x0 - 0.06 * b.thigh) * step, ankle_y - lift])
+        ankles = {back: back_a.copy(), leg: fa}
+        knees = {k: ik_knee(hip, a, b.thigh, b.shin, unit(0)) for k, a in ankles.items()}
+        arm = -95 + 175 * sink  # arms sweep forward and up overhead as the front knee bends
+        arms = {"left": (arm, arm + 3), "right": (arm, arm + 3)}
+        return assemble(b, hip, 90.0, knees, ankles, {leg: 0.0, back: -20.0 * sink}, arms, 0.0)
+
+    holds = [_hold(leg, t_in - sink_s / 2, t_out + sink_s / 2)]
+    phases = [_phase("start_position", leg, t_st - step_s / 2, t_in - sink_s / 2)]
+    return Script("warrior_1", e.t, pose, [], holds, floor_y=floor_y, scale=b.height, phases=phases)
+
+
 # --- kneeling --------------------------------------------------------------------------------------
 
 
 def kneeling_hip_flexor_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str = "right",
-                                push_deg: float = 15.0, bounce: bool = False, lean: float = 0.0) -> Script:
+                                push_deg: float = 15.0, bounce: bool = False, lean: float = 0.0,
+                                upright_s: float = 0.0) -> Script:
     """Half-kneeling 90/90, hips pushed forward, held. `leg` is the kneeling (stretched) leg.
 
-    `bounce` pulses the hips +-8 deg at 1.3 Hz through the hold (a fault: "bouncing").
+    `bounce` pulses the hips +-8 deg at 1.3 Hz through the hold (a fault: "bouncing"). `upright_s` first
+    kneels upright for that long (the start position: back thigh vertical, hips not pushed forward, a
+    "start_position" phase in the truth), then pushes the hips forward: only the pushed span is the hold.
     """
-    sc = _half_kneel(width, height, hold_s, leg, push_deg, bounce, lean, push_with_kneel=False)
+    if upright_s > 0:
+        sc = _half_kneel_upright(width, height, hold_s, leg, push_deg, bounce, lean, upright_s)
+    else:
+        sc = _half_kneel(width, height, hold_s, leg, push_deg, bounce, lean, push_with_kneel=False)
     sc.name = "kneeling_hip_flexor_stretch"
     sc.expected_faults = ["bouncing"] if bounce else []
     return sc
 
 
 def low_lunge(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str = "right",
-              push_deg: float = 35.0) -> Script:
+              push_deg: float = 35.0, upright_s: float = 0.0) -> Script:
     """From standing, step into a low lunge (back knee down and slid back, hips sunk forward), hold.
 
-    `leg` is the front leg (the exercise's side).
+    `leg` is the front leg (the exercise's side). `upright_s` first kneels upright for that long (hips not
+    sunk forward: a "start_position" phase) before sinking into the lunge: only the sunk span is the hold.
     """
     back = "left" if leg == "right" else "right"
-    sc = _half_kneel(width, height, hold_s, back, push_deg, False, 0.0, push_with_kneel=True)
+    if upright_s > 0:
+        sc = _half_kneel_upright(width, height, hold_s, back, push_deg, False, 0.0, upright_s)
+    else:
+        sc = _half_kneel(width, height, hold_s, back, push_deg, False, 0.0, push_with_kneel=True)
     sc.name = "low_lunge"
-    for h in sc.holds:
+    for h in sc.holds + sc.phases:
         h["side"] = leg
     return sc
 
 
-def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: float, bounce: bool, lean: float,
-                push_with_kneel: bool) -> Script:
-    """Half-kneeling with the `leg` knee on the floor, the hips pushed forward by push_deg, held."""
+def _half_kneel_body(width: int, height: int, leg: str, push_deg: float,
+                     lean: float) -> tuple[float, Body, Callable[[float, float], Joints]]:
+    """(floor_y, body, pose(k, p)): k from standing (0) to kneeling on the `leg` knee (1), hips pushed p deg."""
     floor_y, b = _frame(width, height)
     ankle_y = floor_y - 0.035 * b.height
     knee_floor = np.array([0.34 * width, floor_y - 0.03 * b.height])
     front = "left" if leg == "right" else "right"
-    go_s = 2.0
-    kneel = Track(0.0).hold(SETUP_S).to(1.0, go_s)
-    t_in = kneel.t
-    kneel.hold(hold_s)
-    t_out = kneel.t
-    kneel.to(0.0, go_s).hold(1.0)
-    if push_with_kneel:
-        push = Track(0.0).hold(SETUP_S).to(push_deg, go_s).hold(hold_s).to(0.0, go_s)
-    else:
-        push = Track(0.0).hold(t_in).to(push_deg, 1.2).hold(hold_s - 1.2).to(0.0, 0.01)
     # The front foot sits about a thigh ahead of the fully pushed hips: front knee ~90 at full push.
     front_ankle = np.array([(knee_floor + unit(90 - push_deg) * b.thigh)[0] + 0.97 * b.thigh, ankle_y])
     stand_hip = np.array([knee_floor[0] + 0.6 * b.thigh, ankle_y - 0.99 * (b.thigh + b.shin)])
 
-    def pose(t: float):  # noqa: ANN202
-        k = kneel.at(t)
-        p = push.at(t)
-        if bounce and t_in + 1.5 < t < t_out - 0.5:
-            p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
+    def body(k: float, p: float) -> Joints:
         hip_kneel = knee_floor + unit(90 - p) * b.thigh
         hip = stand_hip + (hip_kneel - stand_hip) * k
         # The back leg goes from straight under the hip to knee-on-floor with the shin back along it;
@@ -320,8 +368,66 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
         trunk = 90 - lean * k
         return assemble(b, hip, trunk, knees, ankles, {leg: 200.0 * k, front: 0.0}, HANG, trunk - 90)
 
+    return floor_y, b, body
+
+
+def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: float, bounce: bool, lean: float,
+                push_with_kneel: bool) -> Script:
+    """Half-kneeling with the `leg` knee on the floor, the hips pushed forward by push_deg, held."""
+    floor_y, b, body = _half_kneel_body(width, height, leg, push_deg, lean)
+    go_s = 2.0
+    kneel = Track(0.0).hold(SETUP_S).to(1.0, go_s)
+    t_in = kneel.t
+    kneel.hold(hold_s)
+    t_out = kneel.t
+    kneel.to(0.0, go_s).hold(1.0)
+    if push_with_kneel:
+        push = Track(0.0).hold(SETUP_S).to(push_deg, go_s).hold(hold_s).to(0.0, go_s)
+    else:
+        push = Track(0.0).hold(t_in).to(push_deg, 1.2).hold(hold_s - 1.2).to(0.0, 0.01)
+
+    def pose(t: float):  # noqa: ANN202
+        p = push.at(t)
+        if bounce and t_in + 1.5 < t < t_out - 0.5:
+            p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
+        return body(kneel.at(t), p)
+
     holds = [_hold(leg, t_in - go_s / 2, t_out + go_s / 2)]
     return Script("half_kneel", kneel.t, pose, [], holds, floor_y=floor_y, scale=b.height)
+
+
+def _half_kneel_upright(width: int, height: int, hold_s: float, leg: str, push_deg: float, bounce: bool,
+                        lean: float, upright_s: float) -> Script:
+    """Kneel upright (hips over the knee) for upright_s, push the hips forward, hold hold_s, come back, stand.
+
+    The hold's truth runs from half-way through the push to half-way back; the upright kneel before and
+    after are "start_position" / "end_position" phases.
+    """
+    floor_y, b, body = _half_kneel_body(width, height, leg, push_deg, lean)
+    go_s, push_s = 2.0, 1.2
+    kneel = Track(0.0).hold(SETUP_S).to(1.0, go_s)
+    t_k = kneel.t
+    push = Track(0.0).hold(t_k + upright_s).to(push_deg, push_s)
+    t_in = push.t
+    push.hold(hold_s)
+    t_out = push.t
+    push.to(0.0, push_s)
+    kneel.hold(push.t - t_k).to(0.0, go_s).hold(1.0)
+
+    def pose(t: float):  # noqa: ANN202
+        p = push.at(t)
+        if bounce and t_in + 0.5 < t < t_out - 0.5:
+            p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
+        return body(kneel.at(t), p)
+
+    holds = [_hold(leg, t_in - push_s / 2, t_out + push_s / 2)]
+    phases = [_phase("start_position", leg, t_k - go_s / 2, t_in - push_s / 2),
+              _phase("end_position", leg, t_out + push_s / 2, push.t + go_s / 2)]
+    return Script("half_kneel", kneel.t, pose, [], holds, floor_y=floor_y, scale=b.height, phases=phases)
+
+
+def _phase(name: str, side: str, start: float, end: float) -> dict:
+    return {"name": name, "side": side, "start_s": round(start, 3), "end_s": round(end, 3)}
 
 
 def _hold(side: str, start: float, end: float) -> dict:
@@ -536,12 +642,15 @@ def psoas_march(width: int = 640, height: int = 480, reps: int = 4, leg: str = "
                   scale=b.height)
 
 
-def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str = "right") -> Script:
+def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str = "right",
+                        level_s: float = 0.0) -> Script:
     """Lying on the edge of a bench hugging both knees; `leg` is lowered off the edge to hang, held, raised.
 
     The bench is not drawn (the figure lies in the air at bench height). `leg` is the hanging leg. It swings
     down to about level, then sinks slowly below the hip line (gravity doing the work): the position is
     reached half-way through that sinking, which is where the hold's truth starts (and ends, mirrored).
+    `level_s` first rests that long with the thigh level on the bench, the shin hanging off its edge (the
+    start position, a "start_position" phase), before letting the thigh drop below the hip line.
     """
     floor_y, b = _frame(width, height)
     other = "left" if leg == "right" else "right"
@@ -549,7 +658,11 @@ def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0
     hip = np.array([0.52 * width, floor_y - 0.035 * b.height - b.thigh * np.sin(np.radians(-hang_th)) - b.shin])
     hug_th, hug_knee = 115.0, 55.0  # thigh elevation and knee angle hugged to the chest
     # The hanging leg: 0 hugged, 1 level (knee bent ~100), 2 hanging.
-    d = Track(0.0).hold(SETUP_S).to(1.0, 1.0).to(2.0, 1.0)
+    d = Track(0.0).hold(SETUP_S).to(1.0, 1.0)
+    t_level = d.t
+    if level_s > 0:
+        d.hold(level_s)
+    d.to(2.0, 1.0)
     t_in = d.t - 0.5
     d.hold(hold_s)
     t_out = d.t + 0.5
@@ -573,7 +686,8 @@ def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0
         return assemble(b, hip, 180.0, knees, ankles, toes, arms, 90.0)
 
     holds = [_hold(leg, t_in, t_out)]
-    return Script("lying_psoas_stretch", d.t, pose, [], holds, floor_y=floor_y, scale=b.height)
+    phases = [_phase("start_position", leg, t_level - 0.5, t_in)] if level_s > 0 else []
+    return Script("lying_psoas_stretch", d.t, pose, [], holds, floor_y=floor_y, scale=b.height, phases=phases)
 
 
 def roll_up(width: int = 640, height: int = 480, reps: int = 2, top_deg: float = 60.0,
