@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from posecheck.synth.angles import truth_angles_3d
-from posecheck.synth.clip import Boundary, write_clip
+from posecheck.synth.clip import Boundary, build_truth, write_clip
 from posecheck.synth.drive import annotate_reps
 from posecheck.synth.figure import HAIR, SHIRT, SHOE, SKIN, SS, TROUSERS, _darker, _lighter, _pt, background, capsule
 from posecheck.synth.motion import Track
@@ -371,9 +371,22 @@ def generate_front_clip(script: str, out_path: str | Path, fps: float = 30.0, wi
 
     `start_s` / `end_s` trim the clip (seconds or a clip.RepCut): see clip.write_clip.
     """
+    src, meta = _front(script, width, height, seed, params)
+    return write_clip(src, out_path, meta, fps, width, height, crf, start_s, end_s)
+
+
+def front_clip_truth(script: str, fps: float = 30.0, width: int = 640, height: int = 480, start_s: Boundary = None,
+                     end_s: Boundary = None, **params: Any) -> dict[str, Any]:
+    """The truth generate_front_clip would write, without rendering (fast)."""
+    src, meta = _front(script, width, height, 0, params)
+    return build_truth(src, meta, fps, width, height, start_s, end_s)
+
+
+def _front(script: str, width: int, height: int, seed: int,
+           params: dict[str, Any]) -> tuple[FrontSource, dict[str, Any]]:
     if script not in FRONT_SCRIPTS:
         raise ValueError(f"unknown front-view script {script!r}; have {sorted(FRONT_SCRIPTS)}")
     sc = FRONT_SCRIPTS[script](width=width, height=height, **params)
     meta = {"script": script, "exercise": sc.name, "params": params, "facing": "camera", "near_side": None,
             "view": "front", "expected_faults": [], "out_of_view_s": None}
-    return write_clip(FrontSource(sc, width, height, seed), out_path, meta, fps, width, height, crf, start_s, end_s)
+    return FrontSource(sc, width, height, seed), meta
