@@ -70,8 +70,11 @@ def rest_fraction(drive_of: Callable[[float], float], motion: Motion, offset_deg
     return (lo + hi) / 2
 
 
-def annotate_reps(reps: list[dict], exercise_id: str, angles_at: AnglesAt, rate_hz: float = 50.0) -> None:
-    """Add `rest_drive`, `peak_drive` and `full` (the drive reached the target) to every rep with a peak."""
+def annotate_reps(reps: list[dict], exercise_id: str, angles_at: AnglesAt, rate_hz: float = 25.0) -> None:
+    """Add `rest_drive`, `peak_drive` and `full` (the drive reached the target) to every rep with a peak.
+
+    The rep is sampled at rate_hz plus exactly at its turning point (reached at peak_s - hold_s, held to peak_s).
+    """
     motion = motion_of(exercise_id)
     if motion is None:
         return
