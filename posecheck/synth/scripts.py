@@ -8,6 +8,18 @@ Hold spans (for `hold` exercises) run from the middle of the move into the posit
 move out: a performer is "in position" about half-way through getting there, and the motions are shaped
 so that each exercise's position thresholds are crossed near those midpoints. `expected_faults` lists
 the fault codes a faulty variant must raise.
+
+Real-world variations (issue 12), all off by default so the default clips never change:
+- `depths=[1.0, 0.7, ...]` (rep scripts): each rep's depth as a fraction of the script's full excursion,
+  recorded per rep as `depth`; it sets the rep count. The truth's `full` says whether the exercise's target
+  was reached (drive.annotate_reps), and bridges / leg raises hold only the reps that reach it.
+- `rest_offset` (rep scripts): the person's own rest posture, that many degrees of the drive signal toward
+  the target from the textbook one (knees at 165 standing, hips at 160 lying, ...).
+- `rep_s` (knee_to_chest, psoas_march): quick reps back to back; `hover` (knee_to_chest): legs rest off the floor.
+- `support="straight"` (single_leg_raise): the other leg lies straight on the floor.
+- A start position before the real one, as a "start_position" phase outside the hold: `upright_s`
+  (kneeling_hip_flexor_stretch, low_lunge), `level_s` (lying_psoas_stretch), `stance_s` (warrior_1).
+  standing_pelvic_tilt has none: its start (standing tall) is the position itself, the tilt is invisible.
 """
 
 from __future__ import annotations
