@@ -213,6 +213,18 @@ def test_crossfade_frames_blend_the_two_cameras() -> None:
     assert np.abs(a - b).mean() > 5  # the two cameras really differ
 
 
+def test_reframed_side_shot_moves_picture_and_truth_joints_together() -> None:
+    plain, _ = _view_change("squat", 1, 1, "right", 0.3, 0.6, 160, 120, 0, None, None)
+    wide, _ = _view_change("squat", 1, 1, "right", 0.3, 0.6, 160, 120, 0, None, None, 0.75, (0.18, 0.08))
+    t = wide.duration_s - 1.0  # in the side part
+    for name, p in plain.record(t)["joints"].items():
+        want = (np.array(p) - (80, 60)) * 0.75 + (80, 60) + (0.18 * 160, 0.08 * 120)
+        assert np.allclose(wide.record(t)["joints"][name], want, atol=0.02), name
+    assert plain.record(t)["left_knee"] == wide.record(t)["left_knee"]  # the angles do not change
+    assert np.abs(wide.image(t).astype(float) - plain.image(t).astype(float)).mean() > 3
+    assert wide.record(1.0) == plain.record(1.0)  # the front part is untouched
+
+
 # --- 6. 3D views ----------------------------------------------------------------------------------
 
 

@@ -71,6 +71,7 @@ def summarize(truth: dict[str, Any]) -> dict[str, Any]:
 
 BOTH = "both"
 HALF_BACK = RepCut(-1, "back", 0.5)  # the bridge's top reached, lowering when the clip stops
+SIDE_SHOT = {"side_zoom": 0.75, "side_shift": (0.18, 0.08)}  # the second camera frames wider, the person off-centre
 
 CASES: list[SynthCase] = [
     # 1. clip boundaries
@@ -127,11 +128,17 @@ CASES: list[SynthCase] = [
               _t(2, 2, {"right": 2}, holds_s=(3.0, 3.0)), {"count": 2, "holds_s": [3.0, 3.0], "cue": "support_knee"},
               "the other leg straight on the floor; the raised thigh lifts to 45 deg"),
     # 4. view change
-    SynthCase("squat_front_then_side", 4, "view_change", "squat", {"front_reps": 2, "side_reps": 2}, "squat",
-              _t(4, 4, {BOTH: 4}, views={"front": 2, "side": 2}), {"count": 4}, "2 from the front, crossfade, 2 side"),
-    SynthCase("lunge_front_then_side", 4, "view_change", "lunge", {"front_reps": 2, "side_reps": 2}, "lunge",
+    SynthCase("squat_front_then_side", 4, "view_change", "squat",
+              {"front_reps": 2, "side_reps": 2, **SIDE_SHOT}, "squat",
+              _t(4, 4, {BOTH: 4}, views={"front": 2, "side": 2}), {"count": 4},
+              "2 from the front, crossfade, 2 from the side in a wider shot (the person smaller, off-centre)"),
+    SynthCase("lunge_front_then_side", 4, "view_change", "lunge",
+              {"front_reps": 2, "side_reps": 2, **SIDE_SHOT}, "lunge",
               _t(4, 4, {"left": 2, "right": 2}, views={"front": 2, "side": 2}), {"count": 4},
-              "2 from the front, crossfade, 2 from the side"),
+              "2 from the front, crossfade, 2 from the side in a wider shot"),
+    SynthCase("squat_front_then_side_same_framing", 4, "view_change", "squat", {"front_reps": 2, "side_reps": 2},
+              "squat", _t(4, 4, {BOTH: 4}, views={"front": 2, "side": 2}), {"count": 4},
+              "the same with both cameras framing the person alike"),
     # 5. quick alternating reps
     SynthCase("knee_to_chest_quick_hover", 5, "side", "knee_to_chest", {"reps": 8, "rep_s": 1.0, "hover": True},
               "knee_to_chest", _t(8, 8, {"left": 4, "right": 4}), {"count": 8},
