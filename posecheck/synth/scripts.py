@@ -343,7 +343,7 @@ def low_lunge(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     """
     back = "left" if leg == "right" else "right"
     if upright_s > 0:
-        sc = _half_kneel_upright(width, height, hold_s, back, push_deg, False, 0.0, upright_s)
+        sc = _half_kneel_upright(width, height, hold_s, back, push_deg, False, 0.0, upright_s, push_s=2.0)
     else:
         sc = _half_kneel(width, height, hold_s, back, push_deg, False, 0.0, push_with_kneel=True)
     sc.name = "low_lunge"
@@ -409,14 +409,15 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
 
 
 def _half_kneel_upright(width: int, height: int, hold_s: float, leg: str, push_deg: float, bounce: bool,
-                        lean: float, upright_s: float) -> Script:
-    """Kneel upright (hips over the knee) for upright_s, push the hips forward, hold hold_s, come back, stand.
+                        lean: float, upright_s: float, push_s: float = 1.2) -> Script:
+    """Kneel upright (hips over the knee) for upright_s, push the hips forward (over push_s), hold hold_s, come
+    back, stand. (The low lunge sinks 35 deg: it eases in over 2 s, as its own default does.)
 
     The hold's truth runs from half-way through the push to half-way back; the upright kneel before and
     after are "start_position" / "end_position" phases.
     """
     floor_y, b, body = _half_kneel_body(width, height, leg, push_deg, lean)
-    go_s, push_s = 2.0, 1.2
+    go_s = 2.0
     kneel = Track(0.0).hold(SETUP_S).to(1.0, go_s)
     t_k = kneel.t
     push = Track(0.0).hold(t_k + upright_s).to(push_deg, push_s)
