@@ -16,7 +16,6 @@ writes the clip and `front_squat.truth.json` (generate.py's format plus "view": 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posecheck.synth.angles import truth_angles_3d
+from posecheck.synth.clip import Boundary, build_truth, write_clip
+from posecheck.synth.drive import annotate_reps
 from posecheck.synth.figure import HAIR, SHIRT, SHOE, SKIN, SS, TROUSERS, _darker, _lighter, _pt, background, capsule
-from posecheck.synth.generate import truth_path
 from posecheck.synth.motion import Track
-from posecheck.video_out import H264Writer
 
 SETUP_S = 1.5
 SIDES = ("left", "right")
@@ -132,28 +132,6 @@ def _assemble(b: FrontBody, pelvis: np.ndarray, lean_deg: float, ankles: dict[st
         wrists[s] = elbows[s] + fore * b.forearm
     toes = {s: ankles[s] + _norm(toe_dir[s]) * b.foot for s in SIDES}
     return Joints3D(head, neck, shoulders, elbows, wrists, hips, knees, dict(ankles), toes)
-
-
-def truth_angles_3d(j: Joints3D) -> dict[str, float]:
-    """kinematics.py's definitions on the exact 3D joints (3D elevation uses hypot(x, z) as horizontal)."""
-
-    def interior(a: np.ndarray, v: np.ndarray, c: np.ndarray) -> float:
-        u, w = a - v, c - v
-        cos = float(np.dot(u, w) / (np.linalg.norm(u) * np.linalg.norm(w)))
-        return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
-
-    def horiz(v: np.ndarray) -> float:
-        return math.hypot(v[0], v[2])
-
-    out = {}
-    for s in SIDES:
-        out[f"{s}_hip"] = interior(j.shoulder[s], j.hip[s], j.knee[s])
-        out[f"{s}_knee"] = interior(j.hip[s], j.knee[s], j.ankle[s])
-        th = j.knee[s] - j.hip[s]
-        out[f"{s}_thigh_incline"] = math.degrees(math.atan2(-th[1], horiz(th)))
-    trunk = (j.shoulder["left"] + j.shoulder["right"]) / 2 - (j.hip["left"] + j.hip["right"]) / 2
-    out["trunk_incline"] = math.degrees(math.atan2(horiz(trunk), -trunk[1]))
-    return {k: round(v, 3) for k, v in out.items()}
 
 
 # --- motion scripts --------------------------------------------------------------------------------
@@ -359,34 +337,56 @@ def render_front(bg2x: np.ndarray, j: Joints3D, cam: _Camera, scale: float) -> n
 # --- clip ------------------------------------------------------------------------------------------
 
 
+class FrontSource:
+    """A 3D script seen by a `_Camera` as a clip source (see clip.Source)."""
+
+    def __init__(self, sc: FrontScript, width: int, height: int, seed: int = 0) -> None:
+        self.sc = sc
+        self.bg = background(width, height, seed, sc.floor_y)
+        self.cam = _Camera(sc.cx, 0.5 * height, CAMERA_DIST * sc.scale)
+        self.duration_s, self.reps, self.holds, self.phases = sc.duration_s, sc.reps, [], []
+        annotate_reps(self.reps, sc.name, lambda t: truth_angles_3d(sc.pose_at(t)))
+
+    def image(self, t: float) -> np.ndarray:
+        return render_front(self.bg, self.sc.pose_at(t), self.cam, self.sc.scale)
+
+    def record(self, t: float) -> dict[str, Any]:
+        return frame_truth_3d(self.sc.pose_at(t), self.cam)
+
+
+def frame_truth_3d(j: Joints3D, project: Callable[[np.ndarray], np.ndarray]) -> dict[str, Any]:
+    """One frame's truth: exact 3D angles, the projected joints (pixels) and the 3D joints."""
+    names = ("shoulder", "hip", "knee", "ankle")
+    rec: dict[str, Any] = {"visible": True, **truth_angles_3d(j)}
+    rec["joints"] = {f"{s}_{nm}": [round(float(v), 2) for v in project(getattr(j, nm)[s])]
+                     for s in SIDES for nm in names}
+    rec["joints3d"] = {f"{s}_{nm}": [round(float(v), 2) for v in getattr(j, nm)[s]] for s in SIDES for nm in names}
+    return rec
+
+
 def generate_front_clip(script: str, out_path: str | Path, fps: float = 30.0, width: int = 640, height: int = 480,
-                        seed: int = 0, crf: int = 28, **params: Any) -> Path:
-    """Render front-view `script` ("squat" or "lunge") to out_path (.mp4) plus its .truth.json."""
+                        seed: int = 0, crf: int = 28, start_s: Boundary = None, end_s: Boundary = None,
+                        **params: Any) -> Path:
+    """Render front-view `script` ("squat" or "lunge") to out_path (.mp4) plus its .truth.json.
+
+    `start_s` / `end_s` trim the clip (seconds or a clip.RepCut): see clip.write_clip.
+    """
+    src, meta = _front(script, width, height, seed, params)
+    return write_clip(src, out_path, meta, fps, width, height, crf, start_s, end_s)
+
+
+def front_clip_truth(script: str, fps: float = 30.0, width: int = 640, height: int = 480, start_s: Boundary = None,
+                     end_s: Boundary = None, **params: Any) -> dict[str, Any]:
+    """The truth generate_front_clip would write, without rendering (fast)."""
+    src, meta = _front(script, width, height, 0, params)
+    return build_truth(src, meta, fps, width, height, start_s, end_s)
+
+
+def _front(script: str, width: int, height: int, seed: int,
+           params: dict[str, Any]) -> tuple[FrontSource, dict[str, Any]]:
     if script not in FRONT_SCRIPTS:
         raise ValueError(f"unknown front-view script {script!r}; have {sorted(FRONT_SCRIPTS)}")
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     sc = FRONT_SCRIPTS[script](width=width, height=height, **params)
-    bg = background(width, height, seed, sc.floor_y)
-    cam = _Camera(sc.cx, 0.5 * height, CAMERA_DIST * sc.scale)
-    n = int(math.floor(sc.duration_s * fps)) + 1
-    frames = []
-    with H264Writer(out_path, fps, width, height, crf=crf) as writer:
-        for i in range(n):
-            t = i / fps
-            j = sc.pose_at(t)
-            writer.write(render_front(bg, j, cam, sc.scale), t_s=t, rgb=True)
-            rec: dict[str, Any] = {"t_s": round(t, 4), "visible": True, **truth_angles_3d(j)}
-            names = ("shoulder", "hip", "knee", "ankle")
-            rec["joints"] = {f"{s}_{nm}": [round(float(v), 2) for v in cam(getattr(j, nm)[s])]
-                             for s in SIDES for nm in names}
-            rec["joints3d"] = {f"{s}_{nm}": [round(float(v), 2) for v in getattr(j, nm)[s]]
-                               for s in SIDES for nm in names}
-            frames.append(rec)
-    truth = {
-        "script": script, "exercise": sc.name, "params": params, "facing": "camera", "near_side": None,
-        "view": "front", "fps": fps, "width": width, "height": height, "duration_s": round(n / fps, 4),
-        "frames": frames, "reps": sc.reps, "holds": [], "expected_faults": [], "out_of_view_s": None,
-    }
-    truth_path(out_path).write_text(json.dumps(truth))
-    return out_path
+    meta = {"script": script, "exercise": sc.name, "params": params, "facing": "camera", "near_side": None,
+            "view": "front", "expected_faults": [], "out_of_view_s": None}
+    return FrontSource(sc, width, height, seed), meta

@@ -148,3 +148,4 @@ class Script:
     floor_y: float = 0.0
     scale: float = 0.0
     expected_faults: list[str] = field(default_factory=list)  # fault codes the engine must raise (faulty variants)
+    phases: list[dict] = field(default_factory=list)  # named spans that are not the exercise (e.g. a start position)
