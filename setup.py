@@ -21,5 +21,6 @@ if not (3, 11) <= sys.version_info[:2] <= (3, 12):
 setup(
     packages=[*find_packages(include=["posecheck", "posecheck.*"]), "posecheck.definitions"],
     package_dir={"posecheck.definitions": "exercises"},
-    package_data={"posecheck.definitions": ["*.toml", "routines/*.toml"]},
+    package_data={"posecheck.definitions": ["*.toml", "routines/*.toml"],
+                  "posecheck.ui": ["voice_component/*.html", "assets/*.png"]},
 )

@@ -3,9 +3,10 @@
     python bench/bench_angles.py [--out DIR]
 
 Generates every motion script facing both ways (and the front-view squat and lunge), runs real MediaPipe once
-per clip, and prints per clip the detection rate and the median / p95 absolute error of the four hip and knee
-angles for each source, then the totals for side-view and front-view clips. Left/right are compared by
-anatomical label (after posecheck's geometric correction).
+per clip (cached in bench/.cache), replays the poses through the app's own per-frame step (side tracker, glitch
+gate, filter: pipeline.AnglePipeline) for each angle source, and prints per clip the detection rate and the
+median / p95 absolute error of the four hip and knee angles for each source, then the totals for side-view and
+front-view clips. Left/right are compared by anatomical label (after posecheck's geometric correction).
 """
 
 from __future__ import annotations
@@ -19,38 +20,37 @@ from pathlib import Path
 import numpy as np
 
 JOINTS = ("left_hip", "right_hip", "left_knee", "right_knee")
+CACHE = Path(__file__).resolve().parent / ".cache" / "poses"  # recorded poses: a rerun costs no MediaPipe
 
 
 def measure(clip: Path) -> dict[str, object]:
-    from posecheck.filters import OneEuroFilter
-    from posecheck.kinematics import SIGNALS, compute_kinematics, signal_vector
-    from posecheck.pipeline import DEFAULT_SMOOTHING
-    from posecheck.pose import PoseEstimator
-    from posecheck.sources import open_video
+    """Record the clip's poses once, then replay them through the app's own per-frame step (AnglePipeline: side
+    tracker, glitch gate, filter) once per angle source, with and without the filter."""
+    from posecheck.pipeline import DEFAULT_SMOOTHING, MAX_SIDE_PX, AnglePipeline, record_track
+    from posecheck.posetrack import PoseCache, ReplayEstimator
+    from posecheck.sources import Frame
 
     truth = json.loads(clip.with_name(clip.stem + ".truth.json").read_text())
     frames = {round(f["t_s"], 3): f for f in truth["frames"]}
+    track = PoseCache(CACHE).get(clip, lambda: record_track(clip), max_side=MAX_SIDE_PX)
+    blank = np.broadcast_to(np.zeros(1, np.uint8), (track.height, track.width, 3))
     sources = ("2d", "3d", "auto")
     errs: dict[str, list[list[float]]] = {f"{s}{m}": [] for s in sources for m in ("", "+filter")}
-    filters = {s: OneEuroFilter(len(SIGNALS), DEFAULT_SMOOTHING) for s in sources}
-    visible = detected = 0
-    swaps = 0
-    with PoseEstimator() as est:
-        for frame in open_video(clip):
-            tr = frames.get(round(frame.t_s, 3))
-            pose = est.process(frame.rgb, frame.t_s)
-            if tr is None or not tr["visible"]:
-                continue
-            visible += 1
-            if not pose.detected:
-                continue
-            detected += 1
-            for s in sources:
-                kin = compute_kinematics(pose, s)
-                swaps += s == "2d" and kin.swapped
-                filt = dict(zip(SIGNALS, filters[s](frame.t_s, signal_vector(kin)), strict=True))
-                errs[s].append([abs(kin.angles[j] - tr[j]) for j in JOINTS])
-                errs[f"{s}+filter"].append([abs(filt[j] - tr[j]) for j in JOINTS])
+    visible = detected = swaps = 0
+    for s in sources:
+        for smoothing, key in ((None, s), (DEFAULT_SMOOTHING, f"{s}+filter")):
+            with AnglePipeline(s, smoothing, estimator=ReplayEstimator(track)) as pipe:
+                for i, t in enumerate(track.t_s):
+                    res = pipe.step(Frame(float(t), blank, i))
+                    tr = frames.get(round(float(t), 3))
+                    if tr is None or not tr["visible"]:
+                        continue
+                    if key == "2d":
+                        visible += 1
+                        detected += res.kin.detected
+                        swaps += res.kin.swapped
+                    if res.kin.detected:
+                        errs[key].append([abs(res.kin.angles[j] - tr[j]) for j in JOINTS])
     out: dict[str, object] = {"detected": detected / visible if visible else 0.0, "swapped_frames": swaps}
     for k, v in errs.items():
         a = np.array(v) if v else np.full((1, 4), np.nan)

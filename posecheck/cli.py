@@ -56,8 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 EXAMPLES = """examples:
   posecheck analyze samples/squat_side.mp4 --exercise squat
   posecheck analyze my_lunges.mov -e lunge --side left --json > report.json
+  posecheck analyze clip.mp4 --exercise auto             # recognise the exercise first
   posecheck analyze bridge.mp4 -e glute_bridge --out-video annotated/bridge.mp4
   posecheck angles samples/squat_side.mp4 --csv angles.csv
+  posecheck report clip.mp4 -e auto -o report.pdf          # a PDF for your physiotherapist
   posecheck exercises
   posecheck synth squat squat.mp4 --fps 30 --size 640x480
 """
@@ -100,11 +102,18 @@ def _build_parser() -> argparse.ArgumentParser:
                               "  posecheck analyze lunges.mov -e lunge --side left --json\n"
                               "  posecheck analyze bridge.mp4 -e glute_bridge --out-video annotated.mp4\n")
     z.add_argument("clip", help=CLIP_HELP)
-    z.add_argument("--exercise", "-e", required=True, help="exercise id (see: posecheck exercises)")
+    z.add_argument("--exercise", "-e", required=True,
+                   help="exercise id (see: posecheck exercises), or auto to recognise it from the clip")
     z.add_argument("--side", choices=["left", "right", "auto"], default="auto",
                    help="the working side to count: left or right only, or auto = the working leg of each rep "
                         "(default: auto; ignored by exercises that use both legs together)")
     z.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    depth = z.add_mutually_exclusive_group()
+    depth.add_argument("--strict-depth", dest="strict_depth", action="store_true", default=None,
+                       help="count only reps that reach the exercise's target depth (shallow ones become partial); "
+                            "default: the exercise's own setting, which counts a shallow rep and flags it")
+    depth.add_argument("--no-strict-depth", dest="strict_depth", action="store_false",
+                       help="count shallow reps (flagged), whatever the exercise's own setting")
     z.add_argument("--out-video", metavar="OUT.mp4",
                    help="also write the clip with skeleton, angles, counter and cues drawn on it (H.264 MP4)")
     z.add_argument("--source", choices=["2d", "3d", "auto"], default=None, help=SOURCE_HELP)
@@ -134,6 +143,23 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the background's noise (default: 0)")
     s.add_argument("--list", action="store_true", help="list the motion scripts")
     s.set_defaults(func=_cmd_synth)
+
+    r = sub.add_parser("report", help="a PDF session report for your physiotherapist", formatter_class=fmt,
+                       description=_wrap("Write a PDF for your physiotherapist: the exercise, reps per side, range of "
+                                         "motion per rep, hold times against the target, faults with a picture of "
+                                         "each, left/right asymmetry and the trend against your earlier sessions "
+                                         "(from the History file). From a clip, or from a History session."),
+                       epilog="examples:\n  posecheck report clip.mp4 -e glute_bridge -o bridge.pdf\n"
+                              "  posecheck report clip.mp4 -e auto -o report.pdf\n"
+                              "  posecheck report --session 12 -o session12.pdf\n")
+    r.add_argument("clip", nargs="?", help=CLIP_HELP + " (or --session)")
+    r.add_argument("--exercise", "-e", default=None, help="exercise id, or auto (with a clip)")
+    r.add_argument("--session", type=int, default=None, help="a History session id instead of a clip")
+    r.add_argument("--out", "-o", required=True, metavar="OUT.pdf", help="the PDF to write")
+    r.add_argument("--side", choices=["left", "right", "auto"], default="auto", help="as for analyze")
+    r.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
+    r.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
+    r.set_defaults(func=_cmd_report)
 
     m = sub.add_parser("samples", help="regenerate the sample clips in samples/")
     m.add_argument("--out", default="samples", help="folder to write them to (default: samples)")
@@ -236,19 +262,105 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.pipeline import DEFAULT_SOURCE, analyze_clip
     from posecheck.pose import default_model_path
 
-    exercise = get_exercise(args.exercise, _exercises_folder(args))
+    folder = _exercises_folder(args)
+    auto = args.exercise.strip().lower() == "auto"
+    exercise = None if auto else get_exercise(args.exercise, folder)
     if args.out_video and Path(args.out_video).suffix.lower() != ".mp4":
         raise PosecheckError(f"--out-video must end in .mp4, not {args.out_video}")
     if args.out_video:
         _check_output(args.out_video, "the annotated video")  # before minutes of analysis, not after
+    estimator, recognition = None, None
+    if auto:
+        exercise, recognition, estimator = _recognise(args, folder)
     report = analyze_clip(args.clip, exercise, args.side, source=args.source or DEFAULT_SOURCE,
-                          model_path=args.model or default_model_path(), out_video=args.out_video)
+                          model_path=args.model or default_model_path(), out_video=args.out_video, estimator=estimator,
+                          strict_depth=args.strict_depth)
     if args.json:
-        print(json.dumps(report.to_json()))
+        data = report.to_json()
+        if recognition is not None:
+            data["recognition"] = recognition.to_json()
+        print(json.dumps(data))
     else:
+        if recognition is not None:
+            print(_recognition_words(recognition))
         print(report.summary_text())
         if args.out_video:
             print(f"  annotated video: {args.out_video}")
+    return 0
+
+
+def _recognise(args: argparse.Namespace, folder: Path):  # noqa: ANN202 - (Exercise, Recognition, estimator)
+    """--exercise auto: MediaPipe once over the clip, recognition from its poses, and the same poses replayed for
+    the analysis (no second MediaPipe pass)."""
+    from posecheck.exercises import load_all
+    from posecheck.pipeline import record_track
+    from posecheck.pose import default_model_path
+    from posecheck.posetrack import ReplayEstimator
+    from posecheck.recognize import recognize_clip
+    from posecheck.sources import open_video
+
+    catalog = load_all(folder).exercises
+    if not catalog:
+        raise PosecheckError(f"no exercise definition in {folder} could be loaded")
+    open_video(args.clip)  # a bad clip fails here, in words, before the pose model loads
+    track = record_track(args.clip, model_path=args.model or default_model_path())
+    recognition = recognize_clip(track, catalog)
+    if recognition.id is None:
+        raise PosecheckError(f"{args.clip}: no exercise could be recognised ({recognition.reason}); "
+                             "choose one with --exercise (see: posecheck exercises)")
+    return catalog[recognition.id], recognition, ReplayEstimator(track)
+
+
+def _recognition_words(rec) -> str:  # noqa: ANN001 - posecheck.recognize.Recognition
+    sure = "" if rec.sure else "; not sure: check it, or choose with --exercise"
+    runner = f", runner-up {rec.runner_up_name}" if rec.runner_up else ""
+    return f"Recognised: {rec.name} ({100 * rec.confidence:.0f}%{runner}{sure}) — {rec.reason}"
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from posecheck import physio
+    from posecheck.exercises import get_exercise, load_all
+    from posecheck.history import HistoryStore, default_db_path
+    from posecheck.pipeline import DEFAULT_SOURCE, analyze_clip
+    from posecheck.pose import default_model_path
+
+    if Path(args.out).suffix.lower() != ".pdf":
+        raise PosecheckError(f"--out must end in .pdf, not {args.out}")
+    if (args.clip is None) == (args.session is None):
+        raise PosecheckError("give a clip or --session ID (one of them)")
+    _check_output(args.out, "the report")
+    folder = _exercises_folder(args)
+    db = default_db_path()
+    store = HistoryStore(db) if db.exists() or args.session is not None else None
+    try:
+        if args.session is not None:
+            assert store is not None
+            if not any(s.id == args.session for s in store.sessions()):
+                raise PosecheckError(f"there is no session {args.session} in {db} (see the History page)")
+            sessions = physio.from_history(store, args.session, dict(load_all(folder).exercises))
+        else:
+            if not args.exercise:
+                raise PosecheckError("give the exercise with --exercise ID (or --exercise auto)")
+            estimator = None
+            if args.exercise.strip().lower() == "auto":
+                exercise, recognition, estimator = _recognise(args, folder)
+                print(_recognition_words(recognition), file=sys.stderr)
+            else:
+                exercise = get_exercise(args.exercise, folder)
+            with tempfile.TemporaryDirectory(prefix="posecheck-report-") as tmp:
+                annotated = Path(tmp) / "annotated.mp4"  # the thumbnails show the skeleton and the cue
+                report = analyze_clip(args.clip, exercise, args.side, source=DEFAULT_SOURCE,
+                                      model_path=args.model or default_model_path(), out_video=annotated,
+                                      estimator=estimator)
+                sessions = [physio.from_report(report, annotated, store, source=f"Clip: {Path(args.clip).name}")]
+        pdf = physio.render_pdf(sessions)
+    finally:
+        if store is not None:
+            store.close()
+    Path(args.out).write_bytes(pdf)
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -58,6 +58,7 @@ SIDES = ("per_side", "alternating", "both")
 VIEWS = ("side", "front", "oblique")
 PHASES = ("any", "rest", "moving", "target", "hold")
 SEVERITIES = ("info", "warning", "error")
+POSTURES = ("lying", "upright", "any")
 PER_SIDE_BASES = tuple(sorted({s.split("_", 1)[1] for s in SIGNALS if s.startswith(("left_", "right_"))}))
 GLOBAL_SIGNALS = tuple(s for s in SIGNALS if not s.startswith(("left_", "right_")))
 
@@ -198,6 +199,23 @@ class Motion:
     partial_cue: str = "Go through the full range"
     require: tuple[Condition, ...] = ()  # what makes a motion this exercise (e.g. the working leg straight)
     hold_still_deg_s: float = 25.0  # reps_hold: the top counts as held only while the signal moves slower
+    # A rep counts when the signal travels this fraction of the way from the person's own rest to the target;
+    # one short of the target counts too and is flagged shallow (strict_depth: only full reps count).
+    count_fraction: float = 0.5
+    strict_depth: bool = False
+    when: tuple[Condition, ...] = ()  # frames where this way of doing it applies (see Variant)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another accepted way of doing an exercise (e.g. a single-leg raise with the other leg straight): its own
+    motion, chosen as a rep begins where its `when` holds, and the cue a rep done this way gets."""
+
+    id: str
+    name: str
+    motion: Motion
+    cue: str = ""
+    severity: Severity = "info"
 
 
 @dataclass(frozen=True)
@@ -211,6 +229,16 @@ class HoldSpec:
     bounce_amp_deg: float = 4.0
     bounce_count: int = 3  # direction reversals of at least bounce_amp_deg ...
     bounce_window_s: float = 3.0  # ... within this window make a bounce
+    # A hold starts once the person has settled still in the position: its signals (the depth signal, if any)
+    # moving slower than this (deg/s); getting into the position is not the hold.
+    still_deg_s: float = 12.0
+    # How deep the stretch is (e.g. the kneeling thigh tilting back as the hips go forward). Held short of
+    # depth_min (not a stretch yet) and then taken deeper by deepen_deg, what was held was the start position:
+    # the hold starts again from the stretch. Held at depth_min or beyond, rocking deeper is part of the hold.
+    depth_signal: Expr | None = None
+    depth_direction: str = "up"
+    depth_min: float | None = None
+    deepen_deg: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -255,6 +283,10 @@ class Exercise:
     hold: HoldSpec | None = None
     circles: CircleSpec | None = None
     checks: tuple[Check, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    # How the body is placed for it: "lying" (on the back), "upright" (standing or kneeling) or "any". Frames
+    # in another posture are not counted, and a clip mostly in another posture is probably another exercise.
+    posture: str = "any"
     tips: tuple[str, ...] = ()
     safety: tuple[str, ...] = ()
     camera_note: str = ""
@@ -301,11 +333,16 @@ TOP = Table("", "", (
         example=["Keep the lower back on the floor", "Stop if you feel sharp pain"]),
     Key("camera_note", "string", "What the camera can and cannot see for this exercise (plain text)",
         default=None, example="Filmed side-on, the raised leg is measured against the bent one."),
+    Key("posture", "choice", "How the body is placed: lying (on the back), upright (standing or kneeling) or any. "
+        "Frames in the other posture are not counted, and a clip mostly in it gets a \"doesn't look like\" warning",
+        default="any", choices=POSTURES, example="lying"),
     Key("targets", "table", "What a set is: reps, hold seconds, sets and rest"),
     Key("motion", "table", "The movement that makes a rep (kinds reps and reps_hold)", default=None),
     Key("hold", "table", "The position that makes a hold (kind hold)", default=None),
     Key("circles", "table", "How circles are found (kind circles)", default=None),
     Key("checks", "tables", "Form checks, each with its conditions and cue", default=()),
+    Key("variants", "tables", "Other accepted ways of doing it, each with its own [variants.motion] and cue "
+        "(kinds reps and reps_hold)", default=()),
 ))
 
 TARGETS = Table("targets", "[targets]: what a set is. Reps for kinds reps, reps_hold and circles; hold_s for "
@@ -341,9 +378,29 @@ MOTION = Table("motion", "[motion]: the movement that makes a rep (kinds reps an
     Key("partial_cue", "string", "What to say after a partial rep", default="Go through the full range"),
     Key("require", "strings", "Conditions that make a movement this exercise (e.g. the working leg straight); "
         "a movement without them is not counted", default=(), example=["{side}_knee >= 120"]),
-    Key("hold_still_deg_s", "number", "kind reps_hold: the top counts as held only while the signal moves slower "
-        "than this, in degrees per second", default=25.0, above=0, max=1000),
+    Key("hold_still_deg_s", "number", "The top counts as held only while the signal moves slower than this, in "
+        "degrees per second (kind reps_hold times it; every kind uses it to see a rep settle at its top)",
+        default=25.0, above=0, max=1000),
+    Key("count_fraction", "number", "A rep counts when the signal travels this fraction of the way from the "
+        "person's own rest (learned from their still frames) to the target; one short of the target is counted "
+        "and flagged shallow with partial_cue", default=0.5, above=0, max=1),
+    Key("strict_depth", "boolean", "Count only reps that reach the target (the shallow ones become partial)",
+        default=False),
+    Key("when", "strings", "Conditions under which this way of doing it applies, checked as a rep begins (see "
+        "[[variants]])", default=(), example=()),
 ))
+
+VARIANTS = Table("variants", "[[variants]]: another accepted way of doing the exercise (e.g. a single-leg raise "
+                 "with the other leg straight). Its [variants.motion] lists only what differs from [motion]; a rep "
+                 "done this way is counted and gets the variant's cue.", (
+    Key("id", "string", "Short name, lower_snake_case (also the fault code of its cue)", pattern=SNAKE,
+        example="support_straight"),
+    Key("name", "string", "What it is, in words", example="other leg straight on the floor"),
+    Key("cue", "string", "What to say after a rep done this way (empty: nothing)", default="",
+        example="Bend the other knee, foot flat on the floor"),
+    Key("severity", "choice", "How the cue counts: info, warning or error", default="info", choices=SEVERITIES),
+    Key("motion", "table", "The keys of [motion] that differ for this variant (a when is usual)"),
+), array=True)
 
 HOLD = Table("hold", "[hold]: the position that makes a hold (kind hold), and the rules that keep it honest.", (
     Key("position", "strings", "Conditions that all hold while in position",
@@ -357,6 +414,18 @@ HOLD = Table("hold", "[hold]: the position that makes a hold (kind hold), and th
         default=4.0, above=0, max=90),
     Key("bounce_count", "integer", "This many reversals ...", default=3, min=1, max=100),
     Key("bounce_window_s", "number", "... within this many seconds are a bounce", default=3.0, above=0, max=60),
+    Key("still_deg_s", "number", "The hold starts once the position's signals (its depth_signal, if given) move "
+        "slower than this, in degrees per second: getting into the position is not the hold", default=12.0,
+        above=0, max=1000),
+    Key("depth_signal", "string", "How deep the stretch is (a signal or a difference of two)", default=None,
+        example="{side}_thigh_incline"),
+    Key("depth_direction", "choice", "Which way depth_signal goes as the stretch deepens", default="up",
+        choices=("up", "down")),
+    Key("depth_min", "number", "Where the stretch begins, in degrees of depth_signal: held short of it and then "
+        "taken deeper by deepen_deg, what was held was the start position and the hold starts again",
+        default=None, example=-80),
+    Key("deepen_deg", "number", "Degrees deeper that start the hold again (see depth_min)", default=8.0, above=0,
+        max=180),
 ))
 
 CIRCLES = Table("circles", "[circles]: leg circles (kind circles): the path of the working foot around its "
@@ -387,7 +456,7 @@ CHECKS = Table("checks", "[[checks]]: form checks, one [[checks]] table each. A 
         max=60),
 ), array=True)
 
-EXERCISE_TABLES = (TOP, TARGETS, MOTION, HOLD, CIRCLES, CHECKS)
+EXERCISE_TABLES = (TOP, TARGETS, MOTION, HOLD, CIRCLES, CHECKS, VARIANTS)
 
 # The phases each kind's tracker goes through (engine.py); a check in another phase could never run.
 KIND_PHASES: dict[str, tuple[str, ...]] = {
@@ -415,7 +484,8 @@ Text (name, description, tips, safety, cues) is shown as plain text: Markdown is
 def exercise_template() -> str:
     """A commented, loadable exercise file listing every key (`posecheck exercises --template`)."""
     return template([(TOP, True), (TARGETS, True), (MOTION, True), (HOLD, False), (CIRCLES, False),
-                     (CHECKS, True)], TEMPLATE_HEADER, commented={"targets.reps_total", "targets.hold_max_s"})
+                     (CHECKS, True),
+                     (VARIANTS, False)], TEMPLATE_HEADER, commented={"targets.reps_total", "targets.hold_max_s"})
 
 
 # --- reading an exercise file ---------------------------------------------------------------------------
@@ -441,12 +511,16 @@ def parse_exercise(raw: Mapping[str, Any], fname: str) -> Exercise:
     hold = _parse_hold(r.section("hold", HOLD), sides) if "hold" in r else None
     circles = _parse_circles(r.section("circles", CIRCLES), sides) if "circles" in r else None
     checks = tuple(_parse_check(c, kind, sides) for c in r.sections("checks", CHECKS))
+    variants = tuple(_parse_variant(v, motion, sides) for v in r.sections("variants", VARIANTS))
+    if variants and motion is None:
+        raise DefinitionError(f"{r.where('variants')}: only kinds with a [motion] (reps, reps_hold) have variants")
     codes = [c.code for c in checks]
     if dup := next((c for c in codes if codes.count(c) > 1), None):
         raise DefinitionError(f"{fname}: two checks have the code {dup!r}; each check needs its own")
     return Exercise(
         id=ex_id, name=name, kind=kind, views=views, sides=sides, targets=targets,
-        motion=motion, hold=hold, circles=circles, checks=checks, tips=r.get("tips"), safety=r.get("safety"),
+        motion=motion, hold=hold, circles=circles, checks=checks, variants=variants, posture=r.get("posture"),
+        tips=r.get("tips"), safety=r.get("safety"),
         camera_note=r.get("camera_note") or "", description=r.get("description") or "", source=fname,
     )
 
@@ -513,8 +587,30 @@ def _parse_motion(m: Section, sides: str) -> Motion:
         signal=signal, direction=direction, rest=rest_v, target=target, hysteresis_deg=hyst,
         partial_min_deg=m.get("partial_min_deg"), min_rep_s=m.get("min_rep_s"), min_rest_s=m.get("min_rest_s"),
         partial_cue=m.get("partial_cue"), require=_conditions(m, "require", sides),
-        hold_still_deg_s=m.get("hold_still_deg_s"),
+        hold_still_deg_s=m.get("hold_still_deg_s"), count_fraction=m.get("count_fraction"),
+        strict_depth=m.get("strict_depth"), when=_conditions(m, "when", sides),
     )
+
+
+def _parse_variant(v: Section, base: Motion | None, sides: str) -> Variant:
+    """A [[variants]] entry: its [variants.motion] is [motion] with the keys it gives replaced."""
+    if base is None:
+        raise DefinitionError(f"{v.where('motion')}: a variant needs the exercise's [motion] to vary")
+    if "motion" not in v:
+        raise DefinitionError(f"{v.where('motion')} is missing: a variant's [variants.motion] says what differs")
+    own = v.section("motion", MOTION)  # unknown keys refused, named with the variant's path
+    merged = {**_motion_keys(base), **own.raw}
+    return Variant(id=v.get("id"), name=v.get("name"), cue=v.get("cue"), severity=v.get("severity"),
+                   motion=_parse_motion(Section(merged, MOTION, v.fname, f"{v.path}.motion"), sides))
+
+
+def _motion_keys(m: Motion) -> dict[str, Any]:
+    """A parsed motion as the raw keys a variant's motion starts from."""
+    return {"signal": str(m.signal), "direction": m.direction, "rest": m.rest, "target": m.target,
+            "hysteresis_deg": m.hysteresis_deg, "partial_min_deg": m.partial_min_deg, "min_rep_s": m.min_rep_s,
+            "min_rest_s": m.min_rest_s, "partial_cue": m.partial_cue, "require": [c.text for c in m.require],
+            "hold_still_deg_s": m.hold_still_deg_s, "count_fraction": m.count_fraction,
+            "strict_depth": m.strict_depth, "when": [c.text for c in m.when]}
 
 
 def _parse_circles(c: Section, sides: str) -> CircleSpec:
@@ -529,6 +625,8 @@ def _parse_hold(h: Section, sides: str) -> HoldSpec:
         position=_conditions(h, "position", sides), enter_s=h.get("enter_s"), grace_s=h.get("grace_s"),
         bounce_signal=_signal(h, "bounce_signal", sides), bounce_amp_deg=h.get("bounce_amp_deg"),
         bounce_count=h.get("bounce_count"), bounce_window_s=h.get("bounce_window_s"),
+        still_deg_s=h.get("still_deg_s"), depth_signal=_signal(h, "depth_signal", sides),
+        depth_direction=h.get("depth_direction"), depth_min=h.get("depth_min"), deepen_deg=h.get("deepen_deg"),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import math
 import os
 import random
 import sqlite3
@@ -24,9 +25,9 @@ from typing import TypeVar
 
 from posecheck import settings
 from posecheck.errors import PosecheckError
-from posecheck.records import FaultEvent, HoldRecord, RepRecord
+from posecheck.records import FaultEvent, HoldRecord, RepRecord, SetResult, SetTargets
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 T = TypeVar("T")
 
 
@@ -44,31 +45,6 @@ def default_db_path() -> Path:
 
 
 @dataclass(frozen=True)
-class SetRecord:
-    """What one set produced, independent of where it came from (live, routine or clip)."""
-
-    exercise_id: str
-    side: str  # "left" | "right" | "both" | "mixed"
-    started_at: datetime
-    ended_at: datetime
-    reps: tuple[RepRecord, ...] = ()
-    partial_reps: int = 0
-    holds: tuple[HoldRecord, ...] = ()
-    faults: tuple[FaultEvent, ...] = ()
-
-    @property
-    def hold_s(self) -> float:
-        return round(sum(h.duration_s for h in self.holds), 3)
-
-
-def set_record(exercise_id: str, started_at: datetime, ended_at: datetime, reps: Sequence[RepRecord],
-               partials: Sequence[RepRecord], holds: Sequence[HoldRecord], faults: Sequence[FaultEvent]) -> SetRecord:
-    sides = {r.side for r in reps} | {h.side for h in holds}
-    side = sides.pop() if len(sides) == 1 else ("mixed" if sides else "both")
-    return SetRecord(exercise_id, side, started_at, ended_at, tuple(reps), len(partials), tuple(holds), tuple(faults))
-
-
-@dataclass(frozen=True)
 class SessionRow:
     id: int
     started_at: datetime
@@ -78,20 +54,7 @@ class SessionRow:
     source: str | None
     sets: int
     reps: int
-
-
-@dataclass(frozen=True)
-class SetRow:
-    id: int
-    session_id: int
-    exercise_id: str
-    side: str
-    started_at: datetime
-    reps: int
-    partial_reps: int
-    hold_s: float
-    mean_rom_deg: float | None
-    faults: int
+    exercises: tuple[tuple[str, str | None], ...] = ()  # (id, name as saved) of its sets, in order, once each
 
 
 # --- schema and migrations --------------------------------------------------------------------------
@@ -125,16 +88,41 @@ def _v1_to_v2(con: sqlite3.Connection) -> None:
         side TEXT NOT NULL, start_s REAL, end_s REAL, duration_s REAL NOT NULL, ok INTEGER NOT NULL)""")
 
 
-MIGRATIONS = {1: _v1_to_v2}  # from version -> function taking it one step up
+def _v2_to_v3(con: sqlite3.Connection) -> None:
+    # v3: a set is stored whole (records.SetResult): the exercise's name as it was (History names it even when
+    # its file is gone), its kind, how it ended and its targets; partial reps as rep rows (full = 0) instead
+    # of a bare count; each fault's severity and side.
+    for table, column in (("sets", "exercise_name TEXT"), ("sets", "kind TEXT NOT NULL DEFAULT ''"),
+                          ("sets", "ended TEXT NOT NULL DEFAULT 'finished'"), ("sets", "target_reps INTEGER"),
+                          ("sets", "target_hold_s REAL"), ("reps", "full INTEGER NOT NULL DEFAULT 1"),
+                          ("faults", "severity TEXT NOT NULL DEFAULT ''"), ("faults", "side TEXT")):
+        con.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    # Counts without rows (partial reps were only a count; a set's count could exceed its rep rows): one row
+    # each, times and range of motion unknown, so a set reads back with as many reps as it was saved with.
+    for count, full in (("reps - (SELECT COUNT(*) FROM reps r WHERE r.set_id = sets.id)", 1), ("partial_reps", 0)):
+        con.execute(f"""WITH RECURSIVE k(set_id, i, n) AS (
+                          SELECT id, 1, {count} FROM sets WHERE {count} > 0
+                          UNION ALL SELECT set_id, i + 1, n FROM k WHERE i < n)
+                        INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s, full)
+                        SELECT set_id, 1000 + i, 'both', NULL, NULL, NULL, {full}, '', 0, {full} FROM k""")
 
 
-def create_v1(path: str | Path) -> None:
-    """Write an empty schema-1 database (the layout the first release shipped); used by migration tests."""
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}  # from version -> function taking it one step up
+
+
+def create_old(path: str | Path, version: int = 1) -> None:
+    """Write an empty database of an older schema (1: the first release's layout); used by migration tests."""
     con = sqlite3.connect(path)
     with con:
         con.executescript(_V1)
-        con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        for v in range(1, version):
+            MIGRATIONS[v](con)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
     con.close()
+
+
+def create_v1(path: str | Path) -> None:
+    create_old(path, 1)
 
 
 class HistoryError(PosecheckError):
@@ -233,12 +221,12 @@ class HistoryStore:
     def end_session(self, session_id: int, ended_at: datetime | None = None) -> None:
         self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(ended_at or _now()), session_id))
 
-    def save_set(self, session_id: int, rec: SetRecord) -> int:
+    def save_set(self, session_id: int, rec: SetResult) -> int:
         """One transaction: the set and all its reps, holds and faults are saved together or not at all."""
         with self._transaction("the set"):
             return self._insert_set(session_id, rec)
 
-    def add_set(self, rec: SetRecord, session_id: int | None = None, kind: str = "live",
+    def add_set(self, rec: SetResult, session_id: int | None = None, kind: str = "live",
                 routine_id: str | None = None, source: str | None = None) -> tuple[int, int]:
         """Save a set into `session_id`, or into a new session of `kind`, and end the session at the set's end.
 
@@ -249,10 +237,10 @@ class HistoryStore:
             if session_id is None:
                 cur = self._con.execute(
                     "INSERT INTO sessions (started_at, kind, routine_id, source) VALUES (?, ?, ?, ?)",
-                    (_iso(rec.started_at), kind, routine_id, source))
+                    (_iso(_started(rec)), kind, routine_id, source))
                 session_id = int(cur.lastrowid)
             set_id = self._insert_set(session_id, rec)
-            self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(rec.ended_at), session_id))
+            self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(_ended(rec)), session_id))
         return session_id, set_id
 
     @contextlib.contextmanager
@@ -287,25 +275,27 @@ class HistoryStore:
             why = f"{type(exc).__name__}: {exc}"
         return HistoryError(f"{what[0].upper()}{what[1:]} was not saved: {why} ({self.path})")
 
-    def _insert_set(self, session_id: int, rec: SetRecord) -> int:
+    def _insert_set(self, session_id: int, rec: SetResult) -> int:
         con = self._con
+        t = rec.targets or SetTargets()
         cur = con.execute(
-            "INSERT INTO sets (session_id, exercise_id, side, started_at, ended_at, reps, hold_s, partial_reps)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (session_id, rec.exercise_id, rec.side, _iso(rec.started_at), _iso(rec.ended_at), len(rec.reps),
-             rec.hold_s, rec.partial_reps))
+            "INSERT INTO sets (session_id, exercise_id, side, started_at, ended_at, reps, hold_s, partial_reps,"
+            " exercise_name, kind, ended, target_reps, target_hold_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session_id, rec.exercise_id, rec.worked_side, _iso(_started(rec)), _iso(_ended(rec)), len(rec.reps),
+             rec.time_in_holds_s, len(rec.partials), rec.exercise_name, rec.kind, rec.ended, t.reps, t.hold_s))
         set_id = int(cur.lastrowid)
+        rows = [(r, 1) for r in rec.reps] + [(r, 0) for r in rec.partials]
         con.executemany(
-            "INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(set_id, i, r.side, r.start_s, r.end_s, r.rom_deg, int(r.ok), ",".join(r.faults), r.hold_s)
-             for i, r in enumerate(rec.reps, 1)])
+            "INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s, full)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(set_id, i, r.side, _num(r.start_s), _num(r.end_s), _num(r.rom_deg), int(r.ok), ",".join(r.faults),
+              _num(r.hold_s) or 0.0, full) for i, (r, full) in enumerate(rows, 1)])
         con.executemany(
             "INSERT INTO holds (set_id, side, start_s, end_s, duration_s, ok) VALUES (?, ?, ?, ?, ?, ?)",
             [(set_id, h.side, h.start_s, h.end_s, h.duration_s, int(h.ok)) for h in rec.holds])
         con.executemany(
-            "INSERT INTO faults (set_id, t_s, code, message) VALUES (?, ?, ?, ?)",
-            [(set_id, f.t_s, f.code, f.message) for f in rec.faults])
+            "INSERT INTO faults (set_id, t_s, code, message, severity, side) VALUES (?, ?, ?, ?, ?, ?)",
+            [(set_id, f.t_s, f.code, f.message, f.severity, f.side) for f in rec.faults])
         return set_id
 
     def delete_session(self, session_id: int) -> None:
@@ -323,21 +313,58 @@ class HistoryStore:
                "COALESCE(SUM(t.reps), 0) FROM sessions s LEFT JOIN sets t ON t.session_id = s.id"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " GROUP BY s.id ORDER BY s.started_at DESC")
-        return [SessionRow(r[0], _dt(r[1]), _dt(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7])
-                for r in self._con.execute(sql, args)]
+        rows = self._con.execute(sql, args).fetchall()
+        done: dict[int, dict[str, str | None]] = {}
+        for sid, ex_id, name in self._con.execute(
+                "SELECT session_id, exercise_id, exercise_name FROM sets ORDER BY started_at, id"):
+            done.setdefault(sid, {}).setdefault(ex_id, name)
+        return [SessionRow(r[0], _dt(r[1]), _dt(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7],
+                           tuple(done.get(r[0], {}).items())) for r in rows]
+
+    def exercise_ids(self) -> list[tuple[str, str | None]]:
+        """(id, the latest name it was saved under) of every exercise with a set."""
+        sql = ("SELECT exercise_id, (SELECT exercise_name FROM sets y WHERE y.exercise_id = x.exercise_id AND "
+               "exercise_name IS NOT NULL ORDER BY started_at DESC LIMIT 1) FROM sets x GROUP BY exercise_id")
+        return [(r[0], r[1]) for r in self._con.execute(sql)]
 
     def sets(self, since: date | None = None, until: date | None = None,
-             exercise: str | None = None) -> list[SetRow]:
+             exercise: str | None = None) -> list[SetResult]:
+        """The saved sets (oldest first) with their reps, partial reps, holds and faults."""
         where, args = _filters("t.started_at", since, until)
         if exercise:
             where.append("t.exercise_id = ?")
             args.append(exercise)
-        sql = ("SELECT t.id, t.session_id, t.exercise_id, t.side, t.started_at, t.reps, t.partial_reps, t.hold_s,"
-               " (SELECT AVG(rom_deg) FROM reps r WHERE r.set_id = t.id),"
-               " (SELECT COUNT(*) FROM faults f WHERE f.set_id = t.id)"
-               " FROM sets t" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.started_at")
-        return [SetRow(r[0], r[1], r[2], r[3], _dt(r[4]), r[5], r[6], r[7], r[8], r[9])
-                for r in self._con.execute(sql, args)]
+        scope = " WHERE " + " AND ".join(where) if where else ""
+        reps: dict[int, list[tuple[RepRecord, bool]]] = {}
+        for r in self._con.execute(
+                "SELECT r.set_id, r.side, r.start_s, r.end_s, r.rom_deg, r.hold_s, r.ok, r.faults, r.full FROM reps r"
+                f" JOIN sets t ON t.id = r.set_id{scope} ORDER BY r.set_id, r.n", args):
+            reps.setdefault(r[0], []).append((_rep(r[1:8], bool(r[8])), bool(r[8])))
+        holds: dict[int, list[HoldRecord]] = {}
+        for h in self._con.execute("SELECT h.set_id, h.side, h.start_s, h.end_s, h.duration_s, h.ok FROM holds h"
+                                   f" JOIN sets t ON t.id = h.set_id{scope} ORDER BY h.id", args):
+            holds.setdefault(h[0], []).append(HoldRecord(h[1], _f(h[2]), _f(h[3]), h[4], bool(h[5]), ()))
+        faults: dict[int, list[FaultEvent]] = {}
+        for f in self._con.execute("SELECT f.set_id, f.t_s, f.code, f.message, f.severity, f.side FROM faults f"
+                                   f" JOIN sets t ON t.id = f.set_id{scope} ORDER BY f.id", args):
+            faults.setdefault(f[0], []).append(FaultEvent(_f(f[1]), f[2], f[3], f[4], f[5]))
+        sql = ("SELECT t.id, t.session_id, t.exercise_id, t.exercise_name, t.kind, t.side, t.started_at, t.ended_at,"
+               f" t.ended, t.target_reps, t.target_hold_s FROM sets t{scope} ORDER BY t.started_at, t.id")
+        out = []
+        for (sid, session, ex, name, kind, side, started, ended_at, ended, t_reps, t_hold) in self._con.execute(
+                sql, args):
+            mine = reps.get(sid, [])
+            start, end = _dt(started), _dt(ended_at)
+            targets = SetTargets(t_reps, t_hold) if t_reps is not None or t_hold is not None else None
+            out.append(SetResult(ex, name or ex, kind, False, side, start, end, (end - start).total_seconds(),
+                                 tuple(r for r, full in mine if full), tuple(r for r, full in mine if not full),
+                                 tuple(holds.get(sid, ())), tuple(faults.get(sid, ())), ended, targets,
+                                 set_id=sid, session_id=session))
+        return out
+
+    def session_sets(self, session_id: int) -> list[SetResult]:
+        """Every set of one session with its reps, holds and faults (what a session report shows), oldest first."""
+        return [s for s in self.sets() if s.session_id == session_id]
 
     def fault_counts(self, since: date | None = None, until: date | None = None,
                      exercise: str | None = None) -> list[tuple[str, str, int]]:
@@ -358,7 +385,7 @@ class HistoryStore:
             where.append("t.exercise_id = ?")
             args.append(exercise)
         sql = ("SELECT t.exercise_id, r.side, AVG(r.rom_deg), COUNT(*) FROM reps r JOIN sets t ON t.id = r.set_id"
-               " WHERE r.side IN ('left', 'right')" + "".join(f" AND {w}" for w in where)
+               " WHERE r.full = 1 AND r.side IN ('left', 'right')" + "".join(f" AND {w}" for w in where)
                + " GROUP BY t.exercise_id, r.side")
         out: dict[str, dict[str, float]] = {}
         for ex, side, rom, n in self._con.execute(sql, args):
@@ -367,13 +394,15 @@ class HistoryStore:
         return out
 
     def export_csv(self, since: date | None = None, until: date | None = None, exercise: str | None = None) -> str:
+        """One row per set: hold_s is the set's time in holds (the sum of its holds), as every page shows it."""
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["session_id", "set_id", "started_at", "exercise", "side", "reps", "partial_reps", "hold_s",
-                    "mean_rom_deg", "faults"])
+                    "mean_rom_deg", "faults", "exercise_name", "best_hold_s", "holds", "ended"])
         for s in self.sets(since, until, exercise):
-            w.writerow([s.session_id, s.id, _iso(s.started_at), s.exercise_id, s.side, s.reps, s.partial_reps,
-                        s.hold_s, "" if s.mean_rom_deg is None else round(s.mean_rom_deg, 1), s.faults])
+            w.writerow([s.session_id, s.set_id, _iso(_started(s)), s.exercise_id, s.side, len(s.reps), len(s.partials),
+                        s.time_in_holds_s, "" if s.mean_rom_deg is None else s.mean_rom_deg, len(s.faults),
+                        s.exercise_name, s.best_hold_s, len(s.holds), s.ended])
         return buf.getvalue()
 
 
@@ -393,17 +422,18 @@ def week_start(d: date) -> date:
 
 
 def sessions_per_week(days: Iterable[date], weeks: int, today: date | None = None) -> list[tuple[date, int]]:
-    """(Monday, sessions that week) for the last `weeks` weeks, oldest first; a day counts once."""
+    """(Monday, sessions that week) for the last `weeks` weeks, oldest first, from each session's day (two
+    sessions on one day are two sessions: the goal, the heading and "Sessions in total" all count sessions)."""
     today = today or _now().date()
-    per = Counter(week_start(d) for d in set(days))
+    per = Counter(week_start(d) for d in days)
     first = week_start(today) - timedelta(weeks=weeks - 1)
     return [(first + timedelta(weeks=i), per.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]
 
 
 def week_streak(days: Iterable[date], goal: int = 3, today: date | None = None) -> int:
-    """Consecutive weeks meeting the goal, counting back from this week (which counts if already met)."""
+    """Consecutive weeks meeting the goal (in sessions), counting back from this week (which counts if met)."""
     today = today or _now().date()
-    per = Counter(week_start(d) for d in set(days))
+    per = Counter(week_start(d) for d in days)
     wk = week_start(today)
     if per.get(wk, 0) < goal:
         wk -= timedelta(weeks=1)  # the current week is still open
@@ -435,3 +465,26 @@ def _iso(dt: datetime) -> str:
 
 def _dt(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def _started(rec: SetResult) -> datetime:
+    return rec.started_at or _ended(rec) - timedelta(seconds=rec.duration_s)
+
+
+def _ended(rec: SetResult) -> datetime:
+    return rec.ended_at or (rec.started_at + timedelta(seconds=rec.duration_s) if rec.started_at else _now())
+
+
+def _num(v: float) -> float | None:
+    """NaN (unknown) is stored as NULL: SQLite would turn it into NULL anyway, and AVG skips NULLs."""
+    return v if v == v else None
+
+
+def _f(v: float | None) -> float:
+    return math.nan if v is None else float(v)
+
+
+def _rep(row: Sequence, full: bool) -> RepRecord:
+    side, start, end, rom, hold, ok, faults = row
+    return RepRecord(side, _f(start), _f(end), math.nan, _f(rom), math.nan, _f(hold) if hold is not None else 0.0,
+                     full, bool(ok), tuple(c for c in (faults or "").split(",") if c))

@@ -62,6 +62,7 @@ class Body:
     torso_px: float  # mid-hip to mid-shoulder
     leg_px: dict[str, float]  # per side: thigh + shin length as drawn
     ankle_from_hip: dict[str, np.ndarray]  # per side: (2,) ankle minus that leg's hip
+    width_ratio: float  # shoulder + hip width over twice the torso length: ~0.6 facing the camera, ~0.1 side-on
 
 
 def body_geometry(px: np.ndarray) -> Body:
@@ -72,7 +73,16 @@ def body_geometry(px: np.ndarray) -> Body:
                             ("right", (P.RIGHT_HIP, P.RIGHT_KNEE, P.RIGHT_ANKLE))):
         legs[side] = float(np.linalg.norm(px[k, :2] - px[h, :2]) + np.linalg.norm(px[a, :2] - px[k, :2]))
         ankles[side] = px[a, :2] - px[h, :2]
-    return Body(hip, torso, legs, ankles)
+    return Body(hip, torso, legs, ankles, width_ratio(px))
+
+
+def width_ratio(px: np.ndarray) -> float:
+    """How wide the shoulders and hips look against the torso length (what the view is judged from)."""
+    sh = np.linalg.norm(px[P.LEFT_SHOULDER, :2] - px[P.RIGHT_SHOULDER, :2])
+    hp = np.linalg.norm(px[P.LEFT_HIP, :2] - px[P.RIGHT_HIP, :2])
+    torso = np.linalg.norm((px[P.LEFT_SHOULDER, :2] + px[P.RIGHT_SHOULDER, :2]) / 2
+                           - (px[P.LEFT_HIP, :2] + px[P.RIGHT_HIP, :2]) / 2)
+    return float((sh + hp) / (2 * torso)) if torso >= 1e-6 else float("nan")
 
 
 @dataclass(frozen=True)
@@ -188,14 +198,9 @@ def plane_facing(world: np.ndarray) -> np.ndarray:
 
 def detect_view(px: np.ndarray) -> View:
     """Side, front or oblique from how wide the shoulders and hips look against the torso length."""
-    sh = np.linalg.norm(px[P.LEFT_SHOULDER, :2] - px[P.RIGHT_SHOULDER, :2])
-    hp = np.linalg.norm(px[P.LEFT_HIP, :2] - px[P.RIGHT_HIP, :2])
-    mid_sh = (px[P.LEFT_SHOULDER, :2] + px[P.RIGHT_SHOULDER, :2]) / 2
-    mid_hip = (px[P.LEFT_HIP, :2] + px[P.RIGHT_HIP, :2]) / 2
-    torso = np.linalg.norm(mid_sh - mid_hip)
-    if torso < 1e-6:
+    ratio = width_ratio(px)
+    if not np.isfinite(ratio):
         return "unknown"
-    ratio = (sh + hp) / (2 * torso)
     if ratio < 0.28:
         return "side"
     if ratio > 0.5:

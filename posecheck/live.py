@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from posecheck.exercises import Exercise
 from posecheck.kinematics import Kinematics
 from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline, FrameStep
 from posecheck.pose import Estimator
-from posecheck.records import TrackerState
+from posecheck.records import SetEnd, SetResult, TrackerState, set_result
 from posecheck.settings import Settings
 from posecheck.sources import Frame
 
@@ -173,22 +174,7 @@ class CameraGate:
 # --- sets and snapshot ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SetSummary:
-    number: int
-    exercise_id: str
-    exercise_name: str
-    per_side: bool
-    reps_left: int
-    reps_right: int
-    reps_total: int
-    partial: int
-    holds_done: int  # holds that reached the target with good form
-    best_hold_s: float
-    faults: int
-    duration_s: float
-    ended: str  # "finished" | "camera stopped" | "exercise changed" | "in progress"
-    target_reached: bool
+SetSummary = SetResult  # the old name of a filed live set: it is the one set record (records.SetResult)
 
 
 @dataclass(frozen=True)
@@ -207,8 +193,8 @@ class LiveSnapshot:
     cue: str | None
     cue_severity: str
     view: str
-    current: SetSummary | None  # the set in progress, None before anything was counted
-    sets: tuple[SetSummary, ...]  # finished sets, oldest first
+    current: SetResult | None  # the set in progress (ended "in progress"), None before anything was counted
+    sets: tuple[SetResult, ...]  # finished sets, oldest first
     rep_seq: int  # reps counted in this session; only grows (the page beeps once per increase)
     hold_seq: int  # holds completed in this session; only grows
     frames: int  # processed by this session
@@ -227,16 +213,8 @@ _blank_state = TrackerState.blank
 
 
 def target_reached(exercise: Exercise, tracker: Tracker) -> bool:
-    t = exercise.targets
-    by = tracker.reps_by_side
-    if exercise.kind == "hold":
-        done = {h.side for h in tracker.holds if h.ok}
-        return bool(done) and (not exercise.per_side or {"left", "right"} <= done or len(tracker.sides) == 1)
-    if exercise.per_side and t.reps_per_side:
-        return all(by[s] >= t.reps_per_side for s in tracker.sides)
-    if t.reps_total:
-        return len(tracker.reps) >= t.reps_total
-    return False
+    """The exercise's targets met by what the tracker counted (SetResult.target_met, the one definition)."""
+    return set_result(exercise, tracker, side=tracker.sides[0] if len(tracker.sides) == 1 else "both").target_met
 
 
 # --- the session ----------------------------------------------------------------------------------
@@ -252,7 +230,7 @@ class LiveSession:
 
     def __init__(self, exercise: Exercise, side: SideChoice = "auto", *, model_path: str | Path | None = None,
                  check_frames: int = CHECK_FRAMES, check_s: float = CHECK_S,
-                 estimator_factory: Callable[[], Estimator] | None = None) -> None:
+                 estimator_factory: Callable[[], Estimator] | None = None, strict_depth: bool | None = None) -> None:
         self._lock = threading.RLock()  # serialises frame processing against control calls
         self._snap_lock = threading.Lock()  # guards only the published snapshot reference
         self._model_path = model_path
@@ -260,7 +238,8 @@ class LiveSession:
         self._pipe: AnglePipeline | None = None
         self._step: FrameStep | None = None
         self._estimator_factory = estimator_factory  # None: MediaPipe (tests may replay recorded poses)
-        self._sets: list[SetSummary] = []
+        self._strict_depth = strict_depth  # None: the exercise's own setting
+        self._sets: list[SetResult] = []
         self._rep_seq = self._hold_seq = 0
         self._frames = self._with_pose = 0
         self._times: deque[tuple[float, float]] = deque()  # (wall clock, process seconds)
@@ -269,6 +248,9 @@ class LiveSession:
         self._t_first: float | None = None  # raw time of the stream's first frame
         self._t_raw_last = -math.inf
         self._t_base = self._t_last = 0.0  # session clock: continues across streams, never goes back
+        # Called with each frame's kinematics on the camera thread (e.g. recognition of another exercise);
+        # an observer must be quick and must not raise.
+        self.frame_observers: list[Callable[[Kinematics], None]] = []
         self._set_exercise(exercise, side)
         self._publish(_blank_state(0.0, "unknown", STEP_INTO_VIEW), self._gate.update(_NO_PERSON))
 
@@ -291,10 +273,10 @@ class LiveSession:
             self._set_exercise(exercise, side)
             self._publish(self._state, self._check)
 
-    def finish_set(self) -> SetSummary | None:
+    def finish_set(self, ended: SetEnd = "finished") -> SetResult | None:
         """File the set in progress (if anything was counted) and start the next one."""
         with self._lock:
-            done = self._file_set("finished")
+            done = self._file_set(ended)
             self._publish(self._state, self._check)
             return done
 
@@ -352,6 +334,8 @@ class LiveSession:
         step = self._step
         step.exercise, step.tracker = self._ex, self._tracker  # the set in progress
         out = step(Frame(t, rgb, self._frames))
+        for observe in self.frame_observers:
+            observe(out.kin)
         self._frames += 1
         self._with_pose += out.kin.detected
         if out.counting:
@@ -396,24 +380,24 @@ class LiveSession:
         self._new_set()
 
     def _new_set(self) -> None:
-        self._tracker = Tracker(self._ex, self._side)
+        self._tracker = Tracker(self._ex, self._side, self._strict_depth)
         self._set_t0: float | None = None
         self._state = _blank_state(self._t_last, "unknown", None)
 
-    def _summary(self, ended: str) -> SetSummary | None:
+    def _summary(self, ended: SetEnd) -> SetResult | None:
+        """The set so far as a SetResult (None if nothing was counted); in progress, with the hold going on."""
         tr = self._tracker
         if not (tr.reps or tr.partials or tr.holds or tr.current_hold()):
             return None
-        by = tr.reps_by_side
-        holds = [h for h in tr.holds if h.ok]
-        cur = tr.current_hold()
-        best = max([h.duration_s for h in tr.holds] + ([cur[1]] if cur else []), default=0.0)
         start = self._set_t0 if self._set_t0 is not None else self._t_last
-        return SetSummary(len(self._sets) + 1, self._ex.id, self._ex.name, self._ex.per_side, by["left"], by["right"],
-                          len(tr.reps), len(tr.partials), len(holds), round(best, 1), len(tr.faults),
-                          round(max(0.0, self._t_last - start), 1), ended, target_reached(self._ex, tr))
+        duration = max(0.0, self._t_last - start)
+        filed = ended != "in progress"
+        ended_at = datetime.now(UTC) if filed else None
+        return set_result(self._ex, tr, side=self._side, ended=ended, duration_s=duration, number=len(self._sets) + 1,
+                          started_at=ended_at - timedelta(seconds=duration) if ended_at else None, ended_at=ended_at,
+                          now_s=None if filed else self._t_last)
 
-    def _file_set(self, ended: str) -> SetSummary | None:
+    def _file_set(self, ended: SetEnd) -> SetResult | None:
         self._tracker.finish()  # a hold in progress is kept
         done = self._summary(ended)
         if done is not None:

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from posecheck import pose as pose_module
+from posecheck.crowd import SecondPersonCheck
 from posecheck.engine import SideChoice, Tracker
 from posecheck.exercises import Exercise
 from posecheck.filters import GlitchGate, OneEuroFilter, OneEuroParams
@@ -30,6 +31,7 @@ from posecheck.kinematics import (
 from posecheck.overlay import Hud
 from posecheck.pose import Estimator, PoseFrame
 from posecheck.posetrack import PoseTrack, ReplayEstimator
+from posecheck.recognize import Recognizer
 from posecheck.records import TrackerState
 from posecheck.report import AngleSeries, Report, build_report, hud_from_state
 from posecheck.sources import Frame, VideoInfo, open_video
@@ -135,17 +137,17 @@ class FrameStep:
     """
 
     def __init__(self, pipeline: AnglePipeline, exercise: Exercise, side: SideChoice = "auto",
-                 gate: Gate | None = None) -> None:
+                 gate: Gate | None = None, strict_depth: bool | None = None) -> None:
         self.pipeline = pipeline
         self.gate = gate
-        self.exercise, self.side = exercise, side
-        self.tracker = Tracker(exercise, side)
+        self.exercise, self.side, self.strict_depth = exercise, side, strict_depth
+        self.tracker = Tracker(exercise, side, strict_depth)
 
     def restart(self, exercise: Exercise | None = None, side: SideChoice | None = None) -> None:
         """A new set (optionally of another exercise or side) on the same stream."""
         self.exercise = exercise or self.exercise
         self.side = side or self.side
-        self.tracker = Tracker(self.exercise, self.side)
+        self.tracker = Tracker(self.exercise, self.side, self.strict_depth)
 
     def __call__(self, frame: Frame, pose: PoseFrame | None = None) -> StepOutput:
         res = self.pipeline.step(frame) if pose is None else self.pipeline.step_pose(frame, pose)
@@ -161,22 +163,27 @@ class FrameStep:
 def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *,
                  source: AngleSource = DEFAULT_SOURCE, model_path: str | Path | None = None,
                  out_video: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
-                 progress: Callable[[int, int], None] | None = None, estimator: Estimator | None = None) -> Report:
+                 progress: Callable[[int, int], None] | None = None, estimator: Estimator | None = None,
+                 strict_depth: bool | None = None, check_exercise: bool = True) -> Report:
     """Run a clip through the frame step, optionally writing the annotated H.264 clip.
 
     Frames larger than `max_side` pixels are scaled down first: the pose model sees 256 px anyway, a
     uniform scale leaves every angle unchanged, and a 4K phone clip would otherwise be slow to decode,
-    draw and encode. `progress(frames_done, frames_expected)` is called after every frame.
+    draw and encode. `progress(frames_done, frames_expected)` is called after every frame. `strict_depth`
+    (None: the exercise's own setting) counts only reps that reach the textbook target. `check_exercise` also
+    recognises which exercise the clip shows, so the report can say when it is not the chosen one.
     """
     video = open_video(path)
     frames = (downscale(f, max_side) if max_side and max(f.width, f.height) > max_side else f for f in video)
-    with AnglePipeline(source, DEFAULT_SMOOTHING, model_path, estimator) as pipe:
-        return _analyze(FrameStep(pipe, exercise, side), frames, str(path), video.info, out_video, progress)
+    with AnglePipeline(source, DEFAULT_SMOOTHING, model_path, estimator) as pipe, SecondPersonCheck() as crowd:
+        return _analyze(FrameStep(pipe, exercise, side, strict_depth=strict_depth), frames, str(path), video.info,
+                        out_video, progress, crowd, exercise_checker(exercise) if check_exercise else None)
 
 
 def analyze_track(track: PoseTrack, exercise: Exercise, side: SideChoice = "auto", *,
                   source: AngleSource = DEFAULT_SOURCE, clip: str = "", info: VideoInfo | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> Report:
+                  progress: Callable[[int, int], None] | None = None, strict_depth: bool | None = None,
+                  check_exercise: bool = True) -> Report:
     """The same analysis from recorded poses (no decoding, no MediaPipe): tests, benchmarks, chunked runs."""
     if info is None:
         fps = (len(track) - 1) / float(track.t_s[-1]) if len(track) > 1 and track.t_s[-1] > 0 else 30.0
@@ -185,7 +192,8 @@ def analyze_track(track: PoseTrack, exercise: Exercise, side: SideChoice = "auto
     blank = np.broadcast_to(np.zeros(1, np.uint8), (track.height, track.width, 3))  # sized, holds no pixels
     frames = (Frame(float(t), blank, i) for i, t in enumerate(track.t_s))
     with AnglePipeline(source, DEFAULT_SMOOTHING, estimator=ReplayEstimator(track)) as pipe:
-        return _analyze(FrameStep(pipe, exercise, side), frames, clip, info, None, progress)
+        return _analyze(FrameStep(pipe, exercise, side, strict_depth=strict_depth), frames, clip, info, None, progress,
+                        recognizer=exercise_checker(exercise) if check_exercise else None)
 
 
 def record_track(path: str | Path, *, model_path: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
@@ -210,8 +218,22 @@ def record_track(path: str | Path, *, model_path: str | Path | None = None, max_
     return PoseTrack.from_frames(poses, w, h)
 
 
+def exercise_checker(exercise: Exercise) -> Recognizer | None:
+    """A recogniser over the exercise catalog (plus `exercise`), or None when no catalog loads."""
+    from posecheck.exercises import load_all
+
+    try:
+        catalog = dict(load_all().exercises)
+    except Exception:  # the check is a courtesy: a broken folder must not stop the analysis
+        return None
+    catalog[exercise.id] = exercise
+    return Recognizer(catalog)
+
+
 def _analyze(step: FrameStep, frames: Iterable[Frame], clip: str, info: VideoInfo, out_video: str | Path | None,
-             progress: Callable[[int, int], None] | None) -> Report:
+             progress: Callable[[int, int], None] | None, crowd: SecondPersonCheck | None = None,
+             recognizer: Recognizer | None = None) -> Report:
+    """The frame step over a clip's frames, into the sinks: the series, the annotated video, the crowd check."""
     series = AngleSeries()
     n = with_pose = 0
     last_t = 0.0
@@ -223,6 +245,10 @@ def _analyze(step: FrameStep, frames: Iterable[Frame], clip: str, info: VideoInf
             with_pose += out.kin.detected
             last_t = frame.t_s
             series.add(out.kin, out.state)
+            if recognizer is not None:
+                recognizer.update(out.kin)
+            if crowd is not None:
+                crowd.update(frame.rgb, out.pose, frame.t_s)
             if out_video is not None:
                 from posecheck.overlay import draw_overlay  # drawing is only needed for video out
 
@@ -236,4 +262,9 @@ def _analyze(step: FrameStep, frames: Iterable[Frame], clip: str, info: VideoInf
             writer.close()
     step.tracker.finish()
     fps = (n - 1) / last_t if n > 1 and last_t > 0 else info.fps
-    return build_report(clip, step.exercise, step.tracker, series, info, n, with_pose, fps, last_t)
+    extra = [crowd.warning] if crowd is not None and crowd.warning else []
+    recognition = None
+    if recognizer is not None and with_pose:
+        recognizer.finish()
+        recognition = recognizer.result()
+    return build_report(clip, step.exercise, step.tracker, series, info, n, with_pose, fps, last_t, extra, recognition)

@@ -8,17 +8,29 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from posecheck.engine import Tracker
 from posecheck.exercises import Exercise
 from posecheck.kinematics import SIGNALS, Kinematics
-from posecheck.records import FaultEvent, HoldRecord, RepRecord, TrackerState
+from posecheck.records import (
+    FaultEvent,
+    HoldRecord,
+    RepRecord,
+    SetResult,
+    TrackerState,
+    exercise_targets,
+    round_s,
+    rounded_records,
+)
 from posecheck.sources import VideoInfo, decode_shortfall
 
 if TYPE_CHECKING:
     from posecheck.overlay import Hud
+    from posecheck.recognize import Recognition
 
 
 @dataclass
@@ -43,6 +55,9 @@ class AngleSeries:
 
 @dataclass(frozen=True)
 class Report:
+    """A clip's analysis. Its reps, holds and faults are already as shown (times at 0.01 s, see records.py);
+    `set_result()` is the same clip as one set, the record history and the pages read."""
+
     clip: str
     exercise: Exercise
     fps: float
@@ -58,13 +73,18 @@ class Report:
     warnings: tuple[str, ...]
     series: AngleSeries
     views_seen: dict[str, int]
+    recognition: Recognition | None = None  # which exercise the clip looks like (None: not checked)
+
+    def set_result(self, ended_at: datetime | None = None) -> SetResult:
+        """The clip as one set (its times anchored so it ends at `ended_at`, e.g. when it is saved)."""
+        ex = self.exercise
+        started_at = ended_at - timedelta(seconds=self.duration_s) if ended_at is not None else None
+        return SetResult(ex.id, ex.name, ex.kind, ex.per_side, "both", started_at, ended_at, round_s(self.duration_s),
+                         self.reps, self.partials, self.holds, self.faults, "finished", exercise_targets(ex))
 
     @property
     def reps_by_side(self) -> dict[str, int]:
-        out = {"left": 0, "right": 0, "both": 0}
-        for r in self.reps:
-            out[r.side] += 1
-        return out
+        return self.set_result().reps_by_side
 
     @property
     def detection_rate(self) -> float:
@@ -77,7 +97,7 @@ class Report:
             "exercise": self.exercise.id,
             "exercise_name": self.exercise.name,
             "fps": round(self.fps, 3),
-            "duration_s": round(self.duration_s, 3),
+            "duration_s": round_s(self.duration_s),
             "frames": self.frames,
             "frames_with_pose": self.frames_with_pose,
             "reps": {"total": len(self.reps), "left": by["left"], "right": by["right"], "partial": len(self.partials)},
@@ -89,6 +109,7 @@ class Report:
                         "side": f.side} for f in self.faults],
             "warnings": list(self.warnings),
             "views": self.views_seen,
+            **({"looks_like": _looks_like(self.recognition)} if self.recognition is not None else {}),
         }
 
     def reps_csv(self) -> str:
@@ -98,7 +119,7 @@ class Report:
                     "faults"])
         rows = sorted([*self.reps, *self.partials], key=lambda r: r.start_s)
         for i, r in enumerate(rows, 1):
-            w.writerow([i, r.side, r.start_s, r.end_s, round(r.duration_s, 3), r.rom_deg, r.peak_deg, r.hold_s,
+            w.writerow([i, r.side, r.start_s, r.end_s, r.duration_s, r.rom_deg, r.peak_deg, r.hold_s,
                         int(r.full), int(r.ok), ";".join(r.faults)])
         return buf.getvalue()
 
@@ -111,15 +132,17 @@ class Report:
             sides = f" (left {by['left']}, right {by['right']})" if ex.per_side else ""
             lines.append(f"  reps: {len(self.reps)}{sides}, partial: {len(self.partials)}")
             for i, r in enumerate(self.reps, 1):
-                extra = f", hold {r.hold_s:.1f} s" if ex.kind == "reps_hold" else ""
+                extra = f", hold {r.hold_s:.2f} s" if ex.kind == "reps_hold" else ""
                 extra += f", {r.direction}" if r.direction else ""
+                extra += {"start": " (began before the clip)", "end": " (the clip ended during it)",
+                          "cut": " (at a camera change)"}.get(r.cut, "")
                 flt = f"  faults: {', '.join(r.faults)}" if r.faults else ""
                 lines.append(f"    {i:2d}. {r.side:5s} {r.start_s:6.2f}-{r.end_s:6.2f} s  ROM {r.rom_deg:5.1f} deg"
                              f"{extra}{flt}")
         if self.holds:
             lines.append(f"  holds: {len(self.holds)}")
             for h in self.holds:
-                lines.append(f"    {h.side:5s} {h.start_s:6.2f}-{h.end_s:6.2f} s  held {h.duration_s:.1f} s"
+                lines.append(f"    {h.side:5s} {h.start_s:6.2f}-{h.end_s:6.2f} s  held {h.duration_s:.2f} s"
                              f"{'' if h.ok else '  (short or faulty)'}")
         if self.faults:
             lines.append(f"  faults: {len(self.faults)}")
@@ -129,18 +152,41 @@ class Report:
         return "\n".join(lines)
 
 
+def _looks_like(rec: Recognition) -> dict[str, Any]:
+    return {"id": rec.id, "confidence": round(rec.confidence, 3), "reason": rec.reason, "runner_up": rec.runner_up}
+
+
+def fault_words(exercise: Exercise, faults: Sequence[FaultEvent] = ()) -> dict[str, str]:
+    """Fault code -> what it means in words (the cue a person was given): for tables that list codes."""
+    words = {c.code: c.cue for c in exercise.checks}
+    words |= {v.id: v.cue for v in exercise.variants if v.cue}
+    if exercise.motion is not None:
+        words["shallow"] = exercise.motion.partial_cue
+    if exercise.targets.hold_s:
+        words["hold_short"] = f"Hold {exercise.targets.hold_s:g} s at the top"
+    words["bouncing"] = "Ease into the stretch: never bounce"
+    words |= {f.code: f.message for f in faults}  # what was actually said, where it was
+    return words
+
+
 def _rep_json(r: RepRecord) -> dict[str, Any]:
     out = {"side": r.side, "start_s": r.start_s, "end_s": r.end_s, "peak_s": r.peak_s,
-           "duration_s": round(r.duration_s, 3), "rom_deg": r.rom_deg, "peak_deg": r.peak_deg, "hold_s": r.hold_s,
+           "duration_s": r.duration_s, "rom_deg": r.rom_deg, "peak_deg": r.peak_deg, "hold_s": r.hold_s,
            "full": r.full, "ok": r.ok, "faults": list(r.faults), "peak_angles": r.peak_angles}
     if r.direction:
         out["direction"] = r.direction
+    out["depth"] = r.depth  # of the textbook target (1 = reached); a counted rep short of 1 is flagged shallow
+    if r.variant:
+        out["variant"] = r.variant
+    if r.cut:
+        out["cut"] = r.cut  # "start" / "end": the clip began or ended during this rep; "cut": a camera change
     return out
 
 
 def build_report(clip: str, exercise: Exercise, tracker: Tracker, series: AngleSeries, info: VideoInfo, frames: int,
-                 with_pose: int, fps: float, last_t: float) -> Report:
-    warnings = list(tracker.warnings)
+                 with_pose: int, fps: float, last_t: float, extra_warnings: Sequence[str] = (),
+                 recognition: Recognition | None = None) -> Report:
+    warnings = [*tracker.warnings, *extra_warnings]
     if (short := decode_shortfall(frames, info)) is not None:
         warnings.insert(0, short[0].upper() + short[1:])
     if frames and with_pose == 0:
@@ -154,11 +200,56 @@ def build_report(clip: str, exercise: Exercise, tracker: Tracker, series: AngleS
     if views:
         main_view = max(views, key=lambda k: views[k])
         if main_view not in exercise.views and main_view != "unknown":
-            warnings.append(f"Camera view looks like '{main_view}'; {exercise.name} is checked from: "
-                            f"{', '.join(exercise.views)}")
+            share = views[main_view] / max(1, sum(views.values()))
+            warnings.insert(0, view_warning(exercise, main_view, share, counted=bool(tracker.reps or tracker.holds)))
+    closest = closest_match(exercise, recognition)
+    match = f" It looks most like {closest.name} ({closest.reason})." if closest is not None else ""
+    if tracker.frames_seen and tracker.frames_wrong_posture > 0.5 * tracker.frames_seen:
+        placed = "lying down" if exercise.posture == "upright" else "upright"
+        done = "standing or kneeling" if exercise.posture == "upright" else "lying on your back"
+        warnings.append(f"This doesn't look like {exercise.name}: for most of the clip you were {placed}, and "
+                        f"{exercise.name} is done {done}.{match} Is it the right exercise?")
+    elif closest is not None and recognition is not None and recognition.sure:
+        warnings.append(f"This doesn't look like {exercise.name}.{match} Is it the right exercise?")
     duration = last_t + (1.0 / fps if fps else 0.0)
-    return Report(clip, exercise, fps, duration, frames, with_pose, info.width, info.height, tuple(tracker.reps),
-                  tuple(tracker.partials), tuple(tracker.holds), tuple(tracker.faults), tuple(warnings), series, views)
+    reps, partials, holds, faults = rounded_records(tracker.reps, tracker.partials, tracker.holds, tracker.faults)
+    return Report(clip, exercise, fps, duration, frames, with_pose, info.width, info.height, reps, partials, holds,
+                  faults, tuple(warnings), series, views, recognition)
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    name: str
+    reason: str
+
+
+MISMATCH_RATIO = 0.5  # the chosen exercise fits less than half as well as the best one: say so
+
+
+def closest_match(exercise: Exercise, recognition: Recognition | None) -> Match | None:
+    """The exercise the clip looks most like when that is clearly not the chosen one, else None."""
+    if recognition is None or recognition.id is None or recognition.id == exercise.id:
+        return None
+    best = recognition.candidates[0]
+    if recognition.score_of(exercise.id) >= MISMATCH_RATIO * best.score:
+        return None  # close enough: both read the motion about as well
+    return Match(best.id, best.name, recognition.reason.split(": ")[0])
+
+
+def view_warning(exercise: Exercise, view: str, share: float, counted: bool) -> str:
+    """What to tell someone whose clip is mostly filmed from a view the exercise is not measured from: loudly,
+    and never a silent zero."""
+    seen = {"front": "from the front", "side": "from the side", "oblique": "at an angle (about 45 degrees)"}[view]
+    if exercise.posture == "lying" and view == "front":
+        seen = "end-on (from your feet or your head)"
+    want = " or ".join({"side": "from the side", "front": "from the front", "oblique": "at about 45 degrees"}[v]
+                       for v in exercise.views)
+    result = ("only the parts filmed another way were counted" if counted else
+              "so nothing could be counted")
+    return (f"Filmed {seen} for {100 * share:.0f}% of the clip: {exercise.name} can't be measured from there, "
+            f"{result}. Film it {want}" + (" with the camera at floor height." if exercise.posture == "lying"
+                                           else "."))
 
 
 def hud_from_state(exercise: Exercise, state: TrackerState) -> Hud:

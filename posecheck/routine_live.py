@@ -1,11 +1,13 @@
-"""Live routines without Streamlit: a LiveSession that keeps each set's records and a controller that leads.
+"""Live routines without Streamlit: a LiveSession that follows a routine's plan and a controller that leads.
 
-`RecordingSession` is a `LiveSession` that (a) keeps the reps (with range of motion), holds and faults of
-every set it files, so history gets more than the counts in a `SetSummary`, and (b) measures progress
-toward a routine's `SetPlan` on the camera thread, so the page only reads a published tuple.
+`RecordingSession` is a `LiveSession` that measures progress toward a routine's `SetPlan` on the camera
+thread (the set so far as a `SetResult`), so the page only reads a published reference, and files each
+set with the plan's side, targets and number.
 
-`RoutineController` is the pure "set done -> file it -> rest -> next" logic: the page calls `tick(now)`
-from its refresh fragment, tests call it after feeding frames; neither needs a browser.
+`RoutineController` is the pure "set complete -> file it -> rest -> next" logic: the page calls `tick(now)`
+from its refresh fragment, tests call it after feeding frames; neither needs a browser. Every set it meets
+goes into the runner's results as it went: done (targets met), short (what was missing), ended early, or
+skipped; `filed` are the ones to save.
 """
 
 from __future__ import annotations
@@ -16,26 +18,29 @@ import numpy as np
 
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
-from posecheck.live import LiveSession, SetSummary
-from posecheck.records import FaultEvent, HoldRecord, RepRecord
-from posecheck.routines import RoutineRunner, SetPlan, set_progress
-
-
-@dataclass(frozen=True)
-class SetDetail:
-    """Everything the tracker recorded in one filed set."""
-
-    reps: tuple[RepRecord, ...]
-    partials: tuple[RepRecord, ...]
-    holds: tuple[HoldRecord, ...]
-    faults: tuple[FaultEvent, ...]
+from posecheck.live import LiveSession
+from posecheck.records import SetEnd, SetResult
+from posecheck.routines import RoutineRunner, SetPlan, plan_result, plan_targets
 
 
 @dataclass(frozen=True)
 class Progress:
-    reps: int = 0
-    hold_s: float = 0.0
-    done: bool = False
+    """The set so far against its plan (published whole by the camera thread)."""
+
+    result: SetResult | None = None
+
+    @property
+    def reps(self) -> int:
+        return self.result.reps_on(self.result.side) if self.result is not None else 0
+
+    @property
+    def hold_s(self) -> float:
+        return self.result.best_hold_on(self.result.side) if self.result is not None else 0.0
+
+    @property
+    def done(self) -> bool:
+        """Everything the set asks for is counted: the routine files it (done or short) and moves on."""
+        return self.result is not None and self.result.complete
 
 
 def plan_side(plan: SetPlan) -> SideChoice:
@@ -56,33 +61,12 @@ def plan_exercise(plan: SetPlan) -> Exercise:
 
 
 class RecordingSession(LiveSession):
-    """A LiveSession that keeps per-set records and, when given a plan, its progress (see module doc)."""
+    """A LiveSession that, when given a plan, measures and files its sets as the plan's (see module doc)."""
 
     def __init__(self, exercise: Exercise, side: SideChoice = "auto", **kwargs: object) -> None:
-        self._details: list[tuple[SetSummary, SetDetail]] = []
         self._plan: SetPlan | None = None
         self._progress = Progress()
         super().__init__(exercise, side, **kwargs)  # type: ignore[arg-type]
-
-    # --- per-set records ------------------------------------------------------------------------
-
-    def detail(self, summary: SetSummary) -> SetDetail | None:
-        """The records behind a filed summary (matched by identity: numbers restart after a reset)."""
-        with self._lock:
-            return next((d for s, d in self._details if s is summary), None)
-
-    def _file_set(self, ended: str) -> SetSummary | None:
-        tracker = self._tracker  # the parent replaces it; its lists stay ours
-        done = super()._file_set(ended)
-        if done is not None:
-            self._details.append((done, SetDetail(tuple(tracker.reps), tuple(tracker.partials),
-                                                  tuple(tracker.holds), tuple(tracker.faults))))
-        return done
-
-    def reset(self) -> None:
-        with self._lock:
-            super().reset()
-            self._details.clear()
 
     # --- routine plans --------------------------------------------------------------------------
 
@@ -110,31 +94,29 @@ class RecordingSession(LiveSession):
         with self._lock:  # reentrant: the parent takes it again
             out = super().process(rgb, t_s)
             if self._plan is not None:
-                self._progress = Progress(*set_progress(self._plan, self._tracker))
+                self._progress = Progress(self._summary("in progress"))
             return out
+
+    def _summary(self, ended: SetEnd) -> SetResult | None:
+        """The set as the plan's: its side, targets and number (a plain live set otherwise)."""
+        res = super()._summary(ended)
+        plan = self._plan
+        if res is None or plan is None:
+            return res
+        return replace(res, side=plan.side, targets=plan_targets(plan), number=plan.set_no, of=plan.sets)
 
 
 # --- the controller ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Filed:
-    """One set the controller finished: the plan, what the session filed (None if nothing was counted)."""
-
-    plan: SetPlan
-    summary: SetSummary | None
-    detail: SetDetail | None
-    message: str  # what comes next, e.g. "Switch sides: right side next"
-
-
 @dataclass
 class RoutineController:
-    """Leads a RecordingSession through a RoutineRunner: set done -> file -> rest -> next set -> summary."""
+    """Leads a RecordingSession through a RoutineRunner: set complete -> file -> rest -> next set -> summary."""
 
     runner: RoutineRunner
     session: RecordingSession
-    filed: list[Filed] = field(default_factory=list)
-    message: str = ""  # the last transition message ("Switch sides ...", "Next: ...")
+    filed: list[SetResult] = field(default_factory=list)  # sets with something counted, to save
+    message: str = ""  # what comes next ("Switch sides ...", "Next: ..."), said during the rest after a set
 
     def __post_init__(self) -> None:
         if self.session.plan is not self.runner.current:
@@ -144,8 +126,8 @@ class RoutineController:
     def finished(self) -> bool:
         return self.runner.finished
 
-    def tick(self, now_s: float) -> Filed | None:
-        """Call often. Files the set when its target is reached and starts the next one when the rest ends."""
+    def tick(self, now_s: float) -> SetResult | None:
+        """Call often. Files the set once all it asks for is counted; starts the next one when the rest ends."""
         run = self.runner
         if run.finished:
             return None
@@ -157,48 +139,63 @@ class RoutineController:
         if self.session.plan is not run.current:
             self.session.start_plan(run.current)
             return None
-        prog = self.session.progress()
-        if not prog.done:
+        if not self.session.progress().done:
             return None
-        return self._file(prog, now_s)
+        return self.finish_set(now_s)
 
-    def _file(self, prog: Progress, now_s: float) -> Filed:
+    def finish_set(self, now_s: float) -> SetResult | None:
+        """File the set in progress as it is (done if its targets were met, else short) and rest before the next."""
         run = self.runner
         plan = run.current
-        assert plan is not None
+        if plan is None or run.resting_until is not None:
+            return None
         self.message = run.transition_message()  # before complete(): it looks at current and next
-        summary = self.session.finish_set()
-        detail = self.session.detail(summary) if summary is not None else None
-        run.complete(prog.reps, summary.partial if summary else 0, prog.hold_s, now_s)
+        result = self._take(plan, "finished")
+        run.complete(result, now_s)
         # During the rest nothing is tracked against a plan; the next plan starts when the rest ends.
         self.session.start_plan(None)
         if not run.finished and run.resting_until is None:
-            self.session.start_plan(run.current)  # no rest planned: straight on
-        done = Filed(plan, summary, detail, self.message)
-        self.filed.append(done)
-        return done
+            self._next()  # no rest planned: straight on
+        return result
+
+    def _take(self, plan: SetPlan, ended: SetEnd) -> SetResult:
+        """The session's set in progress, filed; an empty one for the plan if nothing was counted."""
+        result = self.session.finish_set(ended) if self.session.plan is plan else None
+        if result is None:
+            result = plan_result(plan, ended=ended)
+        else:
+            self.filed.append(result)
+        return result
+
+    def _next(self) -> None:
+        self.message = ""  # the rest's words ("Rest, then set 2 of 2") end with it
+        self.session.start_plan(self.runner.current)
 
     def end_rest(self) -> None:
         self.runner.end_rest()
-        self.session.start_plan(self.runner.current)
+        self._next()
 
     def skip(self, now_s: float) -> None:
         """Skip the current set, or during a rest the one coming up (nothing is filed); no rest follows."""
         cur = self.runner.current
-        self.message = f"Skipped: {cur.title}" if cur else ""
         self.runner.skip(now_s)
         self.session.start_plan(self.runner.current)
+        self.message = f"Skipped: {cur.title}" if cur else ""
 
     def repeat(self) -> None:
         """Do the last finished set again, now."""
-        if not self.runner.results:
+        if not self.runner.done_plans:
             return
         self.runner.repeat()
-        self.message = f"Again: {self.runner.current.title}" if self.runner.current else ""
         self.session.start_plan(self.runner.current)
+        self.message = f"Again: {self.runner.current.title}" if self.runner.current else ""
 
     def end_now(self) -> None:
-        """Stop the routine here: the sets not started are dropped, what was done stays for the summary."""
-        del self.runner.plans[self.runner.index:]
-        self.runner.resting_until = None
+        """Stop the routine here: a set in progress is kept as "ended early" with what it counted; the sets not
+        started are dropped; everything met so far stays for the summary."""
+        run = self.runner
+        plan = run.current
+        in_progress = self._take(plan, "ended early") if plan is not None and run.resting_until is None else None
+        run.end(in_progress)
+        self.message = ""
         self.session.start_plan(None)

@@ -17,6 +17,7 @@ from typing import Any
 
 from posecheck.engine import Tracker
 from posecheck.exercises import EXERCISES_DIR, DefinitionError, Exercise
+from posecheck.records import SetEnd, SetResult, SetTargets, set_result
 from posecheck.rulefiles import SNAKE, Key, Section, Table, load_folder, read_toml, template
 
 ROUTINES_DIR = EXERCISES_DIR / "routines"
@@ -65,15 +66,6 @@ class SetPlan:
     def title(self) -> str:
         side = "" if self.side == "both" else f", {self.side} side"
         return f"{self.exercise.name}{side} (set {self.set_no} of {self.sets})"
-
-
-@dataclass(frozen=True)
-class SetResult:
-    plan: SetPlan
-    reps: int
-    partial_reps: int
-    hold_s: float
-    skipped: bool = False
 
 
 # --- the keys of a routine file (one declaration: validation, docs and the template) ------------------
@@ -190,31 +182,40 @@ def expand(routine: Routine, catalog: Mapping[str, Exercise], include_optional: 
     return plans
 
 
-def set_progress(plan: SetPlan, tracker: Tracker) -> tuple[int, float, bool]:
-    """(reps done on the plan's side, best hold on that side, is the set done?) from a tracker."""
-    side_ok = (lambda s: True) if plan.side == "both" else (lambda s: s == plan.side)
-    reps = sum(1 for r in tracker.reps if side_ok(r.side))
-    holds = [h.duration_s for h in tracker.holds if side_ok(h.side)]
-    live = tracker.current_hold()
-    if live is not None and side_ok(live[0]):
-        holds.append(live[1])
-    best = max(holds, default=0.0)
+def plan_targets(plan: SetPlan) -> SetTargets:
+    """A plan's targets as a set's: its reps (per side, or in total) and its hold."""
     kind = plan.exercise.kind
-    if kind == "hold":
-        done = plan.hold_s is not None and best >= plan.hold_s
-    else:
-        done = plan.reps is not None and reps >= plan.reps
-    return reps, best, done
+    return SetTargets(None if kind == "hold" else plan.reps, plan.hold_s if kind in ("hold", "reps_hold") else None)
+
+
+def plan_result(plan: SetPlan, tracker: Tracker | None = None, ended: SetEnd = "in progress",
+                now_s: float | None = None) -> SetResult:
+    """What a tracker counted toward a plan, as the plan's set (nothing counted without a tracker)."""
+    ex = plan.exercise
+    if tracker is None:
+        return SetResult(ex.id, ex.name, ex.kind, ex.per_side, plan.side, ended=ended, targets=plan_targets(plan),
+                         number=plan.set_no, of=plan.sets)
+    return set_result(ex, tracker, side=plan.side, ended=ended, targets=plan_targets(plan), number=plan.set_no,
+                      of=plan.sets, now_s=now_s)
+
+
+def set_progress(plan: SetPlan, tracker: Tracker, now_s: float = 0.0) -> tuple[int, float, bool]:
+    """(reps done on the plan's side, best hold on that side (the hold going on included), has everything the
+    set asks for been counted?) from a tracker."""
+    res = plan_result(plan, tracker, now_s=now_s)
+    return res.reps_on(plan.side), res.best_hold_on(plan.side), res.complete
 
 
 @dataclass
 class RoutineRunner:
-    """Where a person is in a routine: the current set, or a rest before the next one."""
+    """Where a person is in a routine: the current set, or a rest before the next one. `results` holds every
+    set met so far, as it went (done, short, ended early or skipped), in order."""
 
     plans: list[SetPlan]
     index: int = 0
     resting_until: float | None = None
     results: list[SetResult] = field(default_factory=list)
+    done_plans: list[SetPlan] = field(default_factory=list)  # the plan of each result
 
     @property
     def finished(self) -> bool:
@@ -227,6 +228,11 @@ class RoutineRunner:
     @property
     def next_plan(self) -> SetPlan | None:
         return self.plans[self.index + 1] if self.index + 1 < len(self.plans) else None
+
+    @property
+    def last(self) -> SetResult | None:
+        """The set just finished (or skipped)."""
+        return self.results[-1] if self.results else None
 
     def resting(self, now_s: float) -> bool:
         return self.resting_until is not None and now_s < self.resting_until
@@ -245,28 +251,39 @@ class RoutineRunner:
             return f"Rest, then set {nxt.set_no} of {nxt.sets}"
         return f"Next: {nxt.exercise.name}"
 
-    def complete(self, reps: int, partial_reps: int, hold_s: float, now_s: float) -> None:
+    def _record(self, result: SetResult) -> SetPlan | None:
         plan = self.current
-        if plan is None:
-            return
-        self.results.append(SetResult(plan, reps, partial_reps, hold_s))
-        self.index += 1
-        self.resting_until = now_s + plan.rest_s if not self.finished else None
+        if plan is not None:
+            self.results.append(result)
+            self.done_plans.append(plan)
+            self.index += 1
+        return plan
+
+    def complete(self, result: SetResult, now_s: float) -> None:
+        """The current set is over (done or short, as `result` says): rest, unless the routine is finished."""
+        plan = self._record(result)
+        if plan is not None:
+            self.resting_until = now_s + plan.rest_s if not self.finished else None
 
     def skip(self, now_s: float) -> None:
         plan = self.current
         if plan is None:
             return
-        self.results.append(SetResult(plan, 0, 0, 0.0, skipped=True))
-        self.index += 1
+        self._record(plan_result(plan, ended="skipped"))
+        self.resting_until = None
+
+    def end(self, in_progress: SetResult | None = None) -> None:
+        """Stop here: the set in progress (if given) is kept as ended early, the sets not started are dropped."""
+        if in_progress is not None and self.current is not None and self.resting_until is None:
+            self._record(in_progress)
+        del self.plans[self.index:]
         self.resting_until = None
 
     def repeat(self) -> None:
         """Do the last finished set again (it is re-inserted after the current position)."""
-        if not self.results:
+        if not self.done_plans:
             return
-        last = self.results[-1].plan
-        self.plans.insert(self.index, last)
+        self.plans.insert(self.index, self.done_plans[-1])
         self.resting_until = None
 
     def end_rest(self) -> None:

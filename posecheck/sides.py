@@ -54,7 +54,10 @@ def trunk_length(px: np.ndarray) -> float:
 
 def legs_cross_better(px: np.ndarray, prev: np.ndarray, margin_px: float) -> bool:
     """True when exchanging the two legs of `px` fits the previous leg positions `prev` (2, 2, 2) clearly
-    better than keeping them: summed knee and ankle distances, crossed vs kept, differ by > margin_px."""
+    better than keeping them: summed knee and ankle distances, crossed vs kept, differ by > margin_px. Never
+    when the legs were within margin_px of each other last frame (superimposed in a side view: ambiguous)."""
+    if np.linalg.norm(prev[0] - prev[1], axis=-1).sum() < margin_px:
+        return False  # the legs were on top of each other: continuity cannot tell them apart
     cur = px[_TRACKED, :2]
     keep = np.linalg.norm(cur - prev, axis=-1).sum()
     cross = np.linalg.norm(cur[::-1] - prev, axis=-1).sum()
@@ -88,13 +91,16 @@ class SideTracker:
     """Per-frame left/right decision that stays consistent over time; one per person stream."""
 
     def __init__(self, margin: float = 0.25, body_frames: int = 3, min_leg_ratio: float = 0.65,
-                 max_override_s: float = 0.3) -> None:
+                 max_override_s: float = 0.3, max_lost_s: float = 1.0) -> None:
         self.margin = margin  # fraction of the trunk length a crossed fit must win by
         # MediaPipe's leg labels are overruled for at most this long in a row: a longer disagreement is
         # more likely the tracker having followed a MediaPipe mistake, so MediaPipe's labels win again.
         self.max_override_s = max_override_s
         self.body_frames = body_frames  # frames a new body orientation must hold before it is taken
         self.min_leg_ratio = min_leg_ratio  # see collapsed_legs
+        # A leg judged lost because it stays near the other leg rather than where it was last trusted is given
+        # back after this long: the memory is stale (a camera cut, both legs really together in a knee hug).
+        self.max_lost_s = max_lost_s
         self.reset()
 
     def reset(self) -> None:
@@ -103,6 +109,7 @@ class SideTracker:
         self._prev: np.ndarray | None = None  # (leg, knee/ankle, xy) as assigned last frame
         self._trusted: np.ndarray | None = None  # the same, as last seen not lost
         self._lost: tuple[bool, bool] = (False, False)
+        self._lost_since: list[float | None] = [None, None]
         self._override_since: float | None = None
 
     def update(self, px: np.ndarray, body_vote: bool, side_view: bool = True, t_s: float = 0.0) -> SideDecision:
@@ -140,8 +147,16 @@ class SideTracker:
                 # Both legs now where leg j was: MediaPipe draws leg j twice and has lost leg i.
                 onto_other = d[i][i] - d[i][j] > m and d[j][j] + m < d[j][i]
                 # Lost last frame and still nearer the other leg than where it was last seen: still lost.
-                still = self._lost[i] and d[i][i] - to_other > m
+                since = self._lost_since[i]
+                still = self._lost[i] and d[i][i] - to_other > m and (since is None or t_s - since < self.max_lost_s)
                 lost[i] = lost[i] or onto_other or still
+        for i in range(2):
+            if not lost[i]:
+                self._lost_since[i] = None
+            elif self._lost_since[i] is None:
+                self._lost_since[i] = t_s
+            elif t_s - self._lost_since[i] >= self.max_lost_s and not collapsed_legs(pts, self.min_leg_ratio)[i]:
+                lost[i], self._lost_since[i] = False, None  # stale memory: trust where the leg is now
         if self._trusted is None:
             self._trusted = cur.copy()
         else:

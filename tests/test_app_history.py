@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from synthcache import SynthStore
+from test_history import set_of
 
-from posecheck.history import HistoryStore, set_record
+from posecheck.history import HistoryStore
 from posecheck.records import FaultEvent, HoldRecord, RepRecord
 
 TODAY = date.today()
@@ -44,7 +47,7 @@ def seed(path: Path) -> dict[str, int]:
             sid = db.start_session("routine", routine_id="psoas_guide", started_at=t)
             reps = [rep("left", LEFT_ROM + i % 2, ("knee_bent",)), rep("right", RIGHT_ROM + i % 2)]
             faults = [FaultEvent(2.0, "knee_bent", "Keep the raised leg straight", "error", "left")] * 3
-            db.save_set(sid, set_record("single_leg_raise", t, t + timedelta(minutes=3), reps, [], [], faults))
+            db.save_set(sid, set_of("single_leg_raise", t, t + timedelta(minutes=3), reps, [], [], faults))
             db.end_session(sid, t + timedelta(minutes=10))
             ids[d.isoformat()] = sid
         now = datetime.now(UTC) - timedelta(minutes=5)
@@ -52,7 +55,7 @@ def seed(path: Path) -> dict[str, int]:
         bridge = [rep("both", 30.0)]
         holds = [HoldRecord("both", 1.0, 6.0, 5.0, True, ())]
         fault = [FaultEvent(1.0, "hips_sag", "Lift the hips higher", "warning", None)]
-        db.save_set(sid, set_record("glute_bridge", now, now + timedelta(minutes=1), bridge, [], holds, fault))
+        db.save_set(sid, set_of("glute_bridge", now, now + timedelta(minutes=1), bridge, [], holds, fault))
         ids["today"] = sid
     return ids
 
@@ -101,7 +104,7 @@ def csv_rows(downloads: list[tuple[bytes, str | None]]) -> list[dict[str, str]]:
 
 def test_weekly_goal_streak_asymmetry_faults_and_csv(db, downloads):
     at = run_page()
-    assert metric(at, "This week") == "1 of 3-5"
+    assert metric(at, "This week") == "1 of 3-5 sessions"
     assert metric(at, "Week streak") == "2 weeks"
     assert metric(at, "Sessions in total") == str(len(PAST_DAYS) + 1)
     [asym] = [d.value for d in at.dataframe if "Left ROM (deg)" in d.value.columns]
@@ -132,7 +135,7 @@ def test_filters_by_exercise_and_date(db, downloads):
     assert sorted(r["started_at"][:10] for r in rows) == sorted(
         at_noon(d).isoformat()[:10] for d in PAST_DAYS if d < MONDAY - timedelta(weeks=1))
     [sessions] = [d.value for d in at.dataframe if "Kind" in d.value.columns]
-    assert len(sessions) == 3 and set(sessions["Kind"]) == {"Routine"}
+    assert len(sessions) == 3 and set(sessions["Kind"]) == {"Routine: Psoas care routine"}
 
 
 def test_delete_asks_first_then_removes_the_session(db):
@@ -169,12 +172,15 @@ def test_empty_history_and_bad_path_are_friendly(tmp_path: Path, monkeypatch: py
     assert any("cannot be opened" in e.value for e in at.error)
 
 
-def test_review_save_to_history_then_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Review page (real MediaPipe on the squat sample) -> "Save to history" -> a review session with its reps."""
+def test_review_save_to_history_then_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synth: SynthStore,
+                                           replay_poses):
+    """Review page (MediaPipe's poses of the squat sample, recorded once) -> "Save to history" -> a review
+    session with its reps."""
     repo = Path(__file__).resolve().parent.parent
     clip = repo / "samples" / "squat_side.mp4"
     if not clip.is_file():
         pytest.fail("samples/squat_side.mp4 is missing: run `posecheck samples`")
+    made = replay_poses(lambda: synth.recording_of_file(clip))
     samples = tmp_path / "samples"
     samples.mkdir()
     for f in (clip, clip.with_name("squat_side.truth.json")):
@@ -188,14 +194,41 @@ def test_review_save_to_history_then_shown(tmp_path: Path, monkeypatch: pytest.M
     next(b for b in at.button if b.label == "Analyse clip").click().run()
     assert not at.exception, at.exception
     reps_shown = int(next(m.value for m in at.metric if m.label == "Reps"))
+    assert made and made[-1].frames > 0  # the page analysed the recorded poses (not a cached result)
     next(b for b in at.button if b.label == "Save to history").click().run()
     assert not at.exception, at.exception
     assert any("Saved to history" in s.value for s in at.success)
     with HistoryStore(path) as store:
         [session] = store.sessions()
         [row] = store.sets()
-    assert (session.kind, session.source, row.exercise_id, row.reps) == ("review", "squat_side.mp4", "squat",
-                                                                         reps_shown)
+    assert (session.kind, session.source, row.exercise_id, len(row.reps)) == ("review", "squat_side.mp4", "squat",
+                                                                              reps_shown)
     assert reps_shown > 0 and row.mean_rom_deg is not None and row.mean_rom_deg > 30
     at = run_page()  # and the History page shows it
     assert metric(at, "Sessions in total") == "1"
+
+
+def test_sessions_named_by_exercise_counted_as_sessions_and_pluralised(db, downloads):
+    """Issue 13: the table and the delete list name the exercises (not a clip file or a routine id), "This week"
+    counts sessions as the heading says (two today are two), and "1 set" is singular."""
+    path, ids = db
+    now = datetime.now(UTC) - timedelta(minutes=2)
+    with HistoryStore(path) as store:  # a second session today, of an exercise whose file is gone
+        gone = RepRecord("both", 1.0, 3.0, 2.0, 30.0, 30.0, 0.0, True, True, ())
+        store.add_set(replace(set_of("old_move", now, now + timedelta(minutes=1), [gone] * 2),
+                              exercise_name="Old move"), kind="live")
+    at = run_page()
+    assert any(s.value == ":material/calendar_month: Sessions per week" for s in at.subheader)
+    assert metric(at, "This week") == "2 of 3-5 sessions"
+    assert metric(at, "Sessions in total") == str(len(PAST_DAYS) + 2)
+    [sessions] = [d.value for d in at.dataframe if "Kind" in d.value.columns]
+    assert list(sessions["Exercise"][:2]) == ["Old move", "Glute bridge with pelvic tilt"]
+    assert set(sessions["Exercise"][2:]) == {"Single-leg raise"}
+    assert "psoas_guide" not in sessions.to_string() and "Routine: Psoas care routine" in set(sessions["Kind"])
+    labels = at.selectbox(key="history_delete").options
+    assert labels[0].endswith("Old move · Live · 1 set, 2 reps"), labels[0]
+    assert "Glute bridge with pelvic tilt · Clip review: bridge.mp4 · 1 set, 1 rep" in labels[1], labels[1]
+    assert all("psoas_guide" not in label and " 1 sets" not in label for label in labels)
+    assert any(o == "Old move" for o in at.selectbox(key="history_exercise").options)
+    rows = csv_rows(downloads)
+    assert [r["exercise_name"] for r in rows if r["exercise"] == "old_move"] == ["Old move"]

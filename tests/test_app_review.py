@@ -1,7 +1,8 @@
 """The Review page through Streamlit's AppTest: real MediaPipe on a real sample clip, and every bad input.
 
 The page reads its sample folder from POSECHECK_SAMPLES_DIR, so each test points it at a tmp folder
-holding exactly the clips it needs (a copy of a sample, a truncated file, an empty scene, ...).
+holding exactly the clips it needs (a copy of a sample, a truncated file, an empty scene, ...). One test
+runs MediaPipe inside the page; the others replay each clip's poses, recorded once (`replay_poses`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from synthcache import SynthStore
 
 from posecheck.errors import PosecheckError
 from posecheck.exercises import load_all
@@ -129,7 +131,9 @@ def messages(at: AppTest) -> str:
 # --- the happy path ---------------------------------------------------------------------------
 
 
-def test_sample_analysis_shows_the_true_counts_and_is_cached(sample: tuple[Path, dict], samples_dir: Path):
+@pytest.mark.e2e
+def test_sample_analysis_shows_the_true_counts_and_is_cached_with_real_mediapipe(sample: tuple[Path, dict],
+                                                                                  samples_dir: Path):
     clip, truth = sample
     name = add_sample(samples_dir, clip)
     at = start_app()
@@ -166,8 +170,10 @@ def test_sample_analysis_shows_the_true_counts_and_is_cached(sample: tuple[Path,
     assert metrics(at) == got
 
 
-def test_choosing_a_fault_plays_the_video_from_there(sample: tuple[Path, dict], samples_dir: Path):
+def test_choosing_a_fault_plays_the_video_from_there(sample: tuple[Path, dict], samples_dir: Path,
+                                                     synth: SynthStore, replay_poses):
     clip, truth = sample
+    replay_poses(lambda: synth.recording_of_file(clip))
     name = add_sample(samples_dir, clip)
     at = analyse(start_app(), name, truth["exercise"])
     faults = [r for r in analysis.result_cache().results() if r.clip_name == name][-1].report.faults
@@ -182,8 +188,10 @@ def test_choosing_a_fault_plays_the_video_from_there(sample: tuple[Path, dict], 
 # --- bad input: always a message, never a traceback, and the page keeps working -----------------
 
 
-def test_non_video_upload_gives_a_message_and_the_page_recovers(sample: tuple[Path, dict], samples_dir: Path):
+def test_non_video_upload_gives_a_message_and_the_page_recovers(sample: tuple[Path, dict], samples_dir: Path,
+                                                                synth: SynthStore, replay_poses):
     clip, truth = sample
+    replay_poses(lambda: synth.recording_of_file(clip))
     name = add_sample(samples_dir, clip)
     at = start_app()
     at.radio(key="review_mode").set_value("Upload a clip").run()
@@ -201,11 +209,13 @@ def test_non_video_upload_gives_a_message_and_the_page_recovers(sample: tuple[Pa
     assert not at.error and metrics(at)
 
 
-def test_truncated_clips_give_a_message(sample: tuple[Path, dict], samples_dir: Path):
+def test_truncated_clips_give_a_message(sample: tuple[Path, dict], samples_dir: Path, synth: SynthStore,
+                                        replay_poses):
     clip, _ = sample
     data = clip.read_bytes()
     (samples_dir / "stub.mp4").write_bytes(data[:1500])  # cut inside the header: unreadable
     (samples_dir / "cut.mp4").write_bytes(data[: len(data) // 3])  # the first third of the frames survive
+    replay_poses(lambda: synth.recording_of_file(samples_dir / "cut.mp4"))
     at = analyse(start_app(), "stub.mp4", "squat")
     assert len(at.error) == 1 and "stub.mp4" in at.error[0].value, messages(at)
     assert NO_TRACE not in messages(at)
@@ -219,9 +229,12 @@ def test_truncated_clips_give_a_message(sample: tuple[Path, dict], samples_dir: 
     assert (at.error and "cut.mp4" in at.error[0].value) or "ended early" in text or "Decoded" in text, text
 
 
-def test_no_person_huge_frames_and_too_short(samples_dir: Path, sample: tuple[Path, dict]):
+def test_no_person_huge_frames_and_too_short(samples_dir: Path, sample: tuple[Path, dict], synth: SynthStore,
+                                             replay_poses):
     # An empty room, bigger than the analysis size: both notices, no crash.
     write_clip(samples_dir / "empty_room.mp4", empty_scene(20, (1600, 900)), 10, (1600, 900))
+    replay_poses(lambda: synth.recording_of_file(samples_dir / "empty_room.mp4"),
+                 lambda: synth.recording_of_file(samples_dir / "short.mp4"))
     at = analyse(start_app(), "empty_room.mp4", "squat")
     text = messages(at)
     assert "No person was found" in text
@@ -268,7 +281,7 @@ def test_broken_definition_is_a_warning_not_a_crash(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("POSECHECK_EXERCISES_DIR", str(ex_dir))
     at = start_app()
     assert any("broken.toml" in w.value for w in at.warning)
-    assert at.selectbox(key=review.EXERCISE_KEY).options == ["Squat"]
+    assert at.selectbox(key=review.EXERCISE_KEY).options == ["Recognise automatically", "Squat"]
 
 
 # --- the sample chooser never leaves samples/ -------------------------------------------------

@@ -1,8 +1,9 @@
 """The Routine page through AppTest, driven by a synthetic frame stream and real MediaPipe.
 
 AppTest has no browser camera, so the test does what the WebRTC worker does: it feeds the page's
-`RecordingSession` (kept in st.session_state) with the frames of a generated squat clip, then reruns the
-page. The routine is the user's own file in a temp exercises folder; history goes to a temp SQLite file.
+`RecordingSession` (kept in st.session_state) with the frames of a generated squat clip (rendered once per
+run, see synthcache.py), then reruns the page. The routine is the user's own file in a temp exercises
+folder; history goes to a temp SQLite file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from synthcache import Synth, SynthStore
 
 from posecheck.exercises import EXERCISES_DIR
 from posecheck.routine_live import RecordingSession
@@ -48,12 +50,9 @@ def routine_app() -> None:
 
 
 @pytest.fixture(scope="module")
-def squat_frames(tmp_path_factory: pytest.TempPathFactory) -> list[Frame]:
-    from posecheck.synth import generate_clip
-
-    out = tmp_path_factory.mktemp("routine") / "squat.mp4"
-    clip = Path(generate_clip("squat", out, fps=30, width=480, height=360, reps=CLIP_REPS) or out)
-    return list(open_video(clip))[::STEP]
+def squat_frames(synth: SynthStore) -> list[Frame]:
+    clip = synth.clip(Synth("squat", "right", 30, 480, 360, {"reps": CLIP_REPS}), poses=False)
+    return list(open_video(clip.path))[::STEP]
 
 
 @pytest.fixture
@@ -107,7 +106,8 @@ def db_rows(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def test_routine_flow_frames_to_history(env: Path, squat_frames: list[Frame]):
+@pytest.mark.e2e
+def test_routine_flow_frames_to_history_with_real_mediapipe(env: Path, squat_frames: list[Frame]):
     at = AppTest.from_function(routine_app, default_timeout=120)
     at.run()
     assert not at.exception, at.exception
@@ -177,38 +177,41 @@ def test_no_loadable_routine_is_a_message_not_a_traceback(tmp_path: Path, monkey
 
 
 class FakeSession:
-    """What RoutineController uses of a RecordingSession; `progress` is set by the test."""
+    """What RoutineController uses of a RecordingSession; the hold so far is set by the test."""
 
     def __init__(self) -> None:
-        from posecheck.routine_live import Progress
-
         self.plan = None
-        self.now = Progress()
+        self.hold_s = 0.0
         self.started: list[object] = []
         self.filed = 0
 
     def start_plan(self, plan) -> None:  # noqa: ANN001
-        from posecheck.routine_live import Progress
-
-        self.plan, self.now = plan, Progress()
+        self.plan, self.hold_s = plan, 0.0
         self.started.append(plan)
 
+    def _result(self, ended: str):  # noqa: ANN202
+        from dataclasses import replace
+
+        from posecheck.records import HoldRecord
+        from posecheck.routines import plan_result
+
+        h = self.hold_s
+        holds = (HoldRecord(self.plan.side, 0.0, h, h, h >= self.plan.hold_s, ()),) if h else ()
+        return replace(plan_result(self.plan, ended=ended), holds=holds)
+
     def progress(self):  # noqa: ANN201
-        return self.now
+        from posecheck.routine_live import Progress
 
-    def finish_set(self):  # noqa: ANN201
-        from posecheck.live import SetSummary
+        return Progress(self._result("in progress") if self.plan is not None else None)
 
+    def finish_set(self, ended: str = "finished"):  # noqa: ANN201
         self.filed += 1
-        return SetSummary(self.filed, "x", "X", True, 0, 0, 0, 0, 1, self.now.hold_s, 0, 30.0, "finished", True)
-
-    def detail(self, summary):  # noqa: ANN001, ANN201
-        return None
+        return self._result(ended)
 
 
 def test_controller_switches_sides_rests_and_moves_on():
     from posecheck.exercises import load_all
-    from posecheck.routine_live import Progress, RoutineController
+    from posecheck.routine_live import RoutineController
     from posecheck.routines import RoutineRunner, expand, load_routines
 
     catalog = load_all().exercises
@@ -218,18 +221,20 @@ def test_controller_switches_sides_rests_and_moves_on():
     ctrl = RoutineController(RoutineRunner(plans), session)  # type: ignore[arg-type]
     assert session.plan is plans[0]
     assert ctrl.tick(0.0) is None  # nothing counted: nothing happens
-    session.now = Progress(0, 12.0, False)
+    session.hold_s = 12.0
     assert ctrl.tick(1.0) is None
-    session.now = Progress(0, 30.2, True)
+    session.hold_s = 30.2
     filed = ctrl.tick(2.0)
-    assert filed is not None and filed.plan is plans[0] and filed.message == "Switch sides: right side next"
-    assert ctrl.runner.results[-1].hold_s == 30.2
+    assert filed is not None and ctrl.runner.done_plans[-1] is plans[0]
+    assert ctrl.message == "Switch sides: right side next"
+    assert ctrl.runner.results[-1].best_hold_s == 30.2 and ctrl.runner.results[-1].status == "done"
     assert ctrl.runner.resting(2.0 + plans[0].rest_s - 0.1) and session.plan is None  # resting, nothing tracked
     assert ctrl.tick(2.0 + plans[0].rest_s / 2) is None and session.plan is None
     ctrl.tick(2.0 + plans[0].rest_s)  # the rest is over: the right side starts by itself
     assert session.plan is plans[1] and not ctrl.runner.resting(2.0 + plans[0].rest_s)
-    session.now = Progress(0, 31.0, True)
-    assert ctrl.tick(100.0).message == "Switch sides: left side next"
+    assert ctrl.message == ""  # the rest's words are gone with the rest
+    session.hold_s = 31.0
+    assert ctrl.tick(100.0) is not None and ctrl.message == "Switch sides: left side next"
     ctrl.skip(101.0)  # in the rest: the set coming up (left, set 2) is skipped; it was the last one given
-    assert ctrl.runner.results[-1].skipped and ctrl.finished  # only three plans were given
+    assert ctrl.runner.results[-1].status == "skipped" and ctrl.finished  # only three plans were given
     assert session.filed == 2

@@ -2,7 +2,8 @@
 generated squat clip, START clicked inside the streamlit-webrtc iframe, frames through WebRTC and MediaPipe.
 
 Asserts from the page that frames flowed, a person was found, reps were counted in a sensible range, a beep
-played, and that STOP keeps the set as a summary. Screenshots go to the test's tmp folder and test-output/.
+played, and that STOP keeps the set as a summary (how fast frames flow is bench/bench_live.py's business, not a
+test's: this one shares the machine with other tests). Screenshots go to the test's tmp folder and test-output/.
 `run_live_page` is also what bench/bench_live.py uses to measure the frames/s reached in the browser.
 """
 
@@ -27,7 +28,7 @@ window.__beeps = 0;
 document.addEventListener('playing', e => { if (e.target.tagName === 'AUDIO') window.__beeps++; }, true);
 """
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @dataclass
@@ -41,6 +42,7 @@ class LiveRun:
     counting_s: float = 0.0  # how long the page counted (after the camera check)
     check_s: float = 0.0  # START click -> camera check passed
     fps_samples: list[float] = field(default_factory=list)
+    frames_at_count: int | None = None  # frames processed when counting started (the first stats read after)
     reps_after_stop: str = ""  # the stopped page's summary line
     screenshot: Path | None = None
 
@@ -77,6 +79,8 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
                 stats = _stats(page)
                 if stats:
                     run.fps_samples.append(stats[0])
+                    if run.frames_at_count is None:
+                        run.frames_at_count = stats[3]
             run.counting_s = time.monotonic() - t_count
             run.beeps = int(page.evaluate("window.__beeps"))  # before the reps: a beep follows its count
             run.reps = int(_metric(page, "Reps"))
@@ -127,8 +131,7 @@ def test_live_page_counts_reps_from_a_fake_camera(tmp_path: Path):
           f"person {run.person_pct}%, {run.reps} reps in {run.counting_s:.1f} s of counting "
           f"(camera check {run.check_s:.1f} s), {run.beeps} beeps; screenshots in {OUTPUT_DIR}")
 
-    assert run.frames >= 5 * run.counting_s  # frames flowed the whole time (>= 5 fps even on a busy machine)
-    assert run.fps > 5
+    assert run.frames_at_count is not None and run.frames > run.frames_at_count  # frames flowed while counting
     assert run.person_pct >= 80
     expected = run.counting_s / rep_period_s
     assert max(1, math.floor(0.5 * expected)) <= run.reps <= math.ceil(1.25 * expected) + 1, (run.reps, expected)

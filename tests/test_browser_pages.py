@@ -34,7 +34,7 @@ rest_s = 45
 note = "Sit back, chest up."
 """
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from posecheck.exercises import load_all
 
 ANALYSIS_TIMEOUT_MS = 240_000
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """End to end: every motion script, both facings -> real MediaPipe via AnglePipeline -> hip/knee angles vs truth.
 
+Each clip's poses are recorded once per run (the `synth` store, see synthcache.py) and stepped through
+AnglePipeline with a ReplayEstimator: the same step, on the same poses, as a live MediaPipe graph gives.
+
 Per joint, the absolute error of the smoothed angles the rules read must stay within MEDIAN_MAX_DEG
 (median) and P95_MAX_DEG (95th percentile) of the renderer's exact angles, and the person must be
 found in MIN_DETECTED of the frames. The near side is always checked; the far side where it is seen
@@ -8,17 +11,15 @@ well enough to mean something (KNOWN lists the measured exceptions, held to thei
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from synthcache import Synth, SynthClip, SynthStore, replay_frames
 
 from posecheck.pipeline import AnglePipeline
-from posecheck.sources import open_video
-from posecheck.synth import SCRIPTS, generate_clip
-from posecheck.synth.generate import truth_path
+from posecheck.posetrack import ReplayEstimator
+from posecheck.synth import SCRIPTS
 
 pytestmark = pytest.mark.e2e
 
@@ -78,16 +79,16 @@ JOINTS = ("near_hip", "near_knee", "far_hip", "far_knee")
 CLIPS = [(s, f) for s in SCRIPTS for f in ("right", "left")]
 
 
-def _errors(clip: Path) -> dict[str, Any]:
-    truth = json.loads(truth_path(clip).read_text())
+def _errors(clip: SynthClip) -> dict[str, Any]:
+    truth = clip.truth
     near = truth["near_side"]
     far = "left" if near == "right" else "right"
     names = {"near_hip": f"{near}_hip", "near_knee": f"{near}_knee", "far_hip": f"{far}_hip",
              "far_knee": f"{far}_knee"}
     errs: dict[str, list[float]] = {j: [] for j in JOINTS}
     frames = detected = 0
-    with AnglePipeline() as pipe:
-        for frame, tr in zip(open_video(clip), truth["frames"], strict=True):
+    with AnglePipeline(estimator=ReplayEstimator(clip.track)) as pipe:
+        for frame, tr in zip(replay_frames(clip.track), truth["frames"], strict=True):
             kin = pipe.step(frame).kin
             frames += 1
             if not kin.detected:
@@ -100,11 +101,9 @@ def _errors(clip: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module", params=CLIPS, ids=lambda c: f"{c[0]}-{c[1]}")
-def measured(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, dict]:
+def measured(request: pytest.FixtureRequest, synth: SynthStore) -> tuple[str, str, dict]:
     script, facing = request.param
-    clip = tmp_path_factory.mktemp("angles") / f"{script}_{facing}.mp4"
-    generate_clip(script, clip, facing=facing, fps=FPS, **PARAMS[script])
-    return script, facing, _errors(clip)
+    return script, facing, _errors(synth.clip(Synth(script, facing, FPS, 640, 480, PARAMS[script])))
 
 
 def test_every_script_has_params() -> None:

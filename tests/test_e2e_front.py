@@ -1,8 +1,9 @@
 """End to end from the FRONT: front-view synthetic squat and lunge -> real MediaPipe -> analyze_clip.
 
 The clips come from posecheck.synth.front (an exact 3D skeleton, projected, so the 2D thighs and knees
-foreshorten the way they do when someone squats facing a phone). Each clip is rendered and analysed
-once per module with the project's default angle source and the real exercise definition.
+foreshorten the way they do when someone squats facing a phone). Each clip is rendered and its poses
+recorded once per run (the `synth` store, see synthcache.py), then analysed by `analyze_track` with the
+project's default angle source and the real exercise definition.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthcache import Synth, SynthStore
 
 from posecheck.exercises import get_exercise
-from posecheck.pipeline import DEFAULT_SOURCE, analyze_clip
+from posecheck.pipeline import DEFAULT_SOURCE, analyze_track
 from posecheck.report import Report
 from posecheck.synth.front import FRONT_SCRIPTS, generate_front_clip
 from posecheck.synth.generate import truth_path
@@ -31,17 +33,16 @@ PARAMS = {"squat": {"reps": 3}, "lunge": {"reps": 2}}
 
 
 @pytest.fixture(scope="module")
-def front(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Report, dict]]:
+def front(synth: SynthStore) -> Callable[[str], tuple[Report, dict]]:
     """Render + analyse each front-view clip once per module (lazily: a -k run only pays for what it uses)."""
     cache: dict[str, tuple[Report, dict]] = {}
-    out = tmp_path_factory.mktemp("e2e_front")
 
     def get(name: str) -> tuple[Report, dict]:
         if name not in cache:
-            clip = generate_front_clip(name, out / f"front_{name}.mp4", fps=30.0, width=640, height=480,
-                                       **PARAMS[name])
-            truth = json.loads(truth_path(clip).read_text())
-            cache[name] = (analyze_clip(clip, get_exercise(truth["exercise"]), source=DEFAULT_SOURCE), truth)
+            clip = synth.clip(Synth(name, fps=30.0, width=640, height=480, params=PARAMS[name], front=True))
+            report = analyze_track(clip.track, get_exercise(clip.truth["exercise"]), source=DEFAULT_SOURCE,
+                                   clip=str(clip.path), info=clip.info)
+            cache[name] = (report, clip.truth)
         return cache[name]
 
     return get
@@ -90,11 +91,13 @@ def test_rep_counts_exact_default_source(front: Callable[[str], tuple[Report, di
     assert not report.partials, f"partial reps {[(r.side, r.start_s) for r in report.partials]}"
 
 
-def test_side_only_exercise_filmed_from_the_front_says_so(tmp_path: Path) -> None:
-    """A front-view lunge analysed as the kneeling stretch (side/oblique only): a view warning, nothing counted."""
-    clip = generate_front_clip("lunge", tmp_path / "front_lunge.mp4", fps=15.0, width=480, height=360, reps=2)
-    ex = get_exercise("kneeling_hip_flexor_stretch")
-    assert "front" not in ex.views
-    report = analyze_clip(clip, ex)
-    assert any("view" in w and "front" in w for w in report.warnings), report.warnings
+def test_side_only_exercise_filmed_from_the_front_says_so(synth: SynthStore) -> None:
+    """A front-view lunge analysed as the low lunge (an upright hold checked side/oblique only): the first warning
+    says it was filmed from the front and that nothing could be counted; no hold timed."""
+    clip = synth.clip(Synth("lunge", fps=15.0, width=480, height=360, params={"reps": 2}, front=True))
+    ex = get_exercise("low_lunge")
+    assert "front" not in ex.views and ex.posture == "upright"
+    report = analyze_track(clip.track, ex, clip=str(clip.path), info=clip.info)
+    first = report.warnings[0] if report.warnings else ""
+    assert "from the front" in first and "nothing could be counted" in first, report.warnings
     assert not report.reps and not [h for h in report.holds if h.ok]

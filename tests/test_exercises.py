@@ -375,4 +375,4 @@ def test_every_key_has_units_or_a_documented_meaning():
             assert len(key.doc) > 15, key.name
             if key.type == "number":  # a quantity: its unit is in the name or in the doc
                 assert key.name.endswith(("_s", "_deg", "_deg_s")) or re.search(
-                    r"degrees|seconds|leg lengths", key.doc), key.name
+                    r"degrees|seconds|leg lengths|fraction", key.doc), key.name

@@ -12,8 +12,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from posecheck.history import SCHEMA_VERSION, HistoryStore, create_v1, sessions_per_week, set_record, week_streak
-from posecheck.records import FaultEvent, HoldRecord, RepRecord
+from posecheck.history import SCHEMA_VERSION, HistoryStore, create_old, create_v1, sessions_per_week, week_streak
+from posecheck.records import FaultEvent, HoldRecord, RepRecord, SetResult
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -22,11 +22,17 @@ def _rep(side: str, rom: float, faults: tuple[str, ...] = ()) -> RepRecord:
     return RepRecord(side, 1.0, 3.0, 2.0, rom, rom, 5.0, True, not faults, faults)
 
 
-def _set(ex: str = "single_leg_raise", when: datetime = T0):
+def set_of(ex: str, start: datetime, end: datetime, reps=(), partials=(), holds=(), faults=()) -> SetResult:  # noqa: ANN001
+    """A set as a page would file it (side "both": the side worked is found from the records)."""
+    return SetResult(ex, ex.replace("_", " ").capitalize(), "reps", False, "both", start, end,
+                     (end - start).total_seconds(), tuple(reps), tuple(partials), tuple(holds), tuple(faults))
+
+
+def _set(ex: str = "single_leg_raise", when: datetime = T0) -> SetResult:
     reps = [_rep("left", 40.0), _rep("left", 44.0, ("knee_bent",))]
     holds = [HoldRecord("left", 1.5, 6.5, 5.0, True, ())]
     faults = [FaultEvent(2.0, "knee_bent", "Keep the raised leg straight", "error", "left")]
-    return set_record(ex, when, when + timedelta(minutes=2), reps, [_rep("left", 10.0)], holds, faults)
+    return set_of(ex, when, when + timedelta(minutes=2), reps, [_rep("left", 10.0)], holds, faults)
 
 
 def test_round_trip(tmp_path: Path):
@@ -37,9 +43,13 @@ def test_round_trip(tmp_path: Path):
         [s] = db.sessions()
         assert (s.id, s.kind, s.sets, s.reps) == (sid, "live", 1, 2)
         [row] = db.sets()
-        assert (row.exercise_id, row.side, row.reps, row.partial_reps, row.hold_s, row.faults) == (
+        assert (row.exercise_id, row.side, len(row.reps), len(row.partials), row.time_in_holds_s, len(row.faults)) == (
             "single_leg_raise", "left", 2, 1, 5.0, 1)
         assert row.mean_rom_deg == 42.0
+        assert row.exercise_name == "Single leg raise" and row.session_id == sid and row.set_id is not None
+        assert row.holds == (HoldRecord("left", 1.5, 6.5, 5.0, True, ()),)
+        assert row.faults == (FaultEvent(2.0, "knee_bent", "Keep the raised leg straight", "error", "left"),)
+        assert [r.rom_deg for r in row.reps] == [40.0, 44.0] and [r.rom_deg for r in row.partials] == [10.0]
         assert db.fault_counts() == [("knee_bent", "Keep the raised leg straight", 1)]
         assert db.asymmetry()["single_leg_raise"]["left_rom_deg"] == 42.0
         csv_text = db.export_csv()
@@ -73,9 +83,40 @@ def test_migrates_a_schema_1_file_keeping_its_data(tmp_path: Path):
     with HistoryStore(path) as db:
         assert db.schema_version == SCHEMA_VERSION
         [row] = db.sets()
-        assert (row.exercise_id, row.reps, row.partial_reps, row.mean_rom_deg) == ("squat", 8, 0, 80.0)
+        assert (row.exercise_id, len(row.reps), len(row.partials), row.mean_rom_deg) == ("squat", 8, 0, 80.0)
         db.save_set(1, _set())  # the new columns and the holds table work
         assert len(db.sets()) == 2
+
+
+def test_migrates_a_schema_2_file_to_whole_sets(tmp_path: Path):
+    """Schema 2 kept partial reps as a count and faults without severity: after the migration each set reads
+    back whole (its partial reps as records, its holds and faults), named by its id until saved with a name."""
+    path = tmp_path / "v2.db"
+    create_old(path, 2)
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("INSERT INTO sessions (id, started_at, kind, routine_id) VALUES "
+                    "(1, '2026-10-01T10:00:00+00:00', 'routine', 'psoas_guide')")
+        con.execute("INSERT INTO sets (id, session_id, exercise_id, side, started_at, ended_at, reps, hold_s, "
+                    "partial_reps) VALUES (1, 1, 'glute_bridge', 'both', '2026-10-01T10:00:00+00:00', "
+                    "'2026-10-01T10:01:00+00:00', 1, 5.5, 2)")
+        con.execute("INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s) "
+                    "VALUES (1, 1, 'both', 1.0, 8.0, 48.0, 1, '', 5.5)")
+        con.execute("INSERT INTO holds (set_id, side, start_s, end_s, duration_s, ok) "
+                    "VALUES (1, 'both', 2, 7.5, 5.5, 1)")
+        con.execute("INSERT INTO faults (set_id, t_s, code, message) VALUES (1, 9.0, 'hips_sag', 'Lift the hips')")
+    con.close()
+    with HistoryStore(path) as db:
+        assert db.schema_version == SCHEMA_VERSION == 3
+        [s] = db.sets()
+        assert (s.exercise_id, s.exercise_name, len(s.reps), len(s.partials), s.ended) == (
+            "glute_bridge", "glute_bridge", 1, 2, "finished")
+        assert s.reps[0].rom_deg == 48.0 and all(not r.full for r in s.partials)
+        assert (s.best_hold_s, s.time_in_holds_s, s.mean_rom_deg) == (5.5, 5.5, 48.0)
+        assert [(f.code, f.message, f.severity) for f in s.faults] == [("hips_sag", "Lift the hips", "")]
+        assert db.sessions()[0].exercises == (("glute_bridge", None),)
+        db.add_set(_set("glute_bridge"), session_id=1)  # and a new set saves whole into the migrated file
+        assert [x.exercise_name for x in db.sets()] == ["glute_bridge", "Glute bridge"]
 
 
 WRITER = textwrap.dedent("""
@@ -132,7 +173,7 @@ def test_killed_mid_write_keeps_every_committed_set(tmp_path: Path):
         # every set reported committed is there; at most the one in flight may also have landed
         assert committed + 1 <= n_sets <= committed + 2
         # no half-written set: each has its 2 reps, 1 hold, 1 fault
-        assert all(s.reps == 2 and s.hold_s == 5.0 and s.faults == 1 for s in store.sets())
+        assert all(len(s.reps) == 2 and s.time_in_holds_s == 5.0 and len(s.faults) == 1 for s in store.sets())
 
 
 def test_weeks_and_streak():

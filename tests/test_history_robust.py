@@ -9,15 +9,17 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import streamlit as st
-from test_history import T0, _set
+from test_history import T0, _rep, _set, set_of
 
-from posecheck.history import HistoryError, HistoryStore, create_v1
-from posecheck.live import SetSummary
+from posecheck.history import SCHEMA_VERSION, HistoryError, HistoryStore, create_v1
+from posecheck.records import SetResult
 from posecheck.ui import routine as routine_page
 from posecheck.ui import store
 
@@ -37,7 +39,7 @@ def test_opening_waits_for_a_writer_instead_of_failing_at_once(tmp_path: Path, s
     threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
     t0 = time.monotonic()
     with HistoryStore(path) as db:
-        assert db.schema_version == 2
+        assert db.schema_version == SCHEMA_VERSION
         assert time.monotonic() - t0 >= 0.4  # it waited for the other writer
     other.close()
 
@@ -87,8 +89,8 @@ def test_four_processes_open_and_save_at_once(tmp_path: Path, schema: str):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == 8
-    for line in lines:  # every process opened, migrated to schema 2 and saved its set: 4 sessions, 4 sets
-        assert line.split(" ", 1)[1] == "[('ok', 2)] 4 4", line
+    for line in lines:  # every process opened, migrated to the current schema and saved its set: 4 sessions, 4 sets
+        assert line.split(" ", 1)[1] == f"[('ok', {SCHEMA_VERSION})] 4 4", line
 
 
 # --- a full disk -------------------------------------------------------------------------------------
@@ -104,8 +106,7 @@ def _fill_up(db: HistoryStore) -> None:
 
 def _big_set():
     rec = _set()
-    return type(rec)(rec.exercise_id, rec.side, rec.started_at, rec.ended_at, rec.reps * 400, rec.partial_reps,
-                     rec.holds, rec.faults * 400)
+    return replace(rec, reps=rec.reps * 400, faults=rec.faults * 400)
 
 
 def test_a_full_disk_is_said_in_words_and_loses_nothing_saved(tmp_path: Path):
@@ -120,7 +121,7 @@ def test_a_full_disk_is_said_in_words_and_loses_nothing_saved(tmp_path: Path):
         with pytest.raises(HistoryError, match="disk is full"):
             db.add_set(_big_set())
         assert not db._con.in_transaction
-        assert [s.reps for s in db.sets()] == [2]  # the earlier set is intact, nothing half-written
+        assert [len(s.reps) for s in db.sets()] == [2]  # the earlier set is intact, nothing half-written
         assert len(db.sessions()) == 1  # and no empty session from the failed add_set
         db._con.execute("PRAGMA max_page_count=1073741823")  # space again: saving works
         db.save_set(sid, _big_set())
@@ -132,13 +133,13 @@ def test_a_full_disk_is_said_in_words_and_loses_nothing_saved(tmp_path: Path):
 KILLED_SAVE = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
-    from posecheck.live import SetSummary
+    from posecheck.records import SetResult
     from posecheck.ui import store
     db, problem = store.open_store()
     # The kill: SIGKILL the moment the set row is being written (after whatever came before it).
     db._con.set_trace_callback(
         lambda sql: os.kill(os.getpid(), signal.SIGKILL) if sql.lstrip().startswith("INSERT INTO sets") else None)
-    store.save_live_set(SetSummary(1, "squat", "Squat", False, 0, 0, 3, 0, 0, 0.0, 0, 30.0, "finished", True))
+    store.save_live_set(SetResult("squat", "Squat", duration_s=30.0))
     print("not killed")
 """)
 
@@ -157,8 +158,10 @@ def test_a_killed_save_leaves_no_empty_session(tmp_path: Path, monkeypatch: pyte
 # --- a failed live/routine save is tried again -------------------------------------------------------
 
 
-def _summary(n: int) -> SetSummary:
-    return SetSummary(n, "squat", "Squat", False, 0, 0, 3, 1, 0, 0.0, 0, 30.0, "finished", True)
+def _summary(n: int) -> SetResult:
+    """A filed live squat set: 3 reps and 1 partial."""
+    return replace(set_of("squat", T0, T0 + timedelta(seconds=30), [_rep("both", 90.0)] * 3, [_rep("both", 30.0)]),
+                   number=n)
 
 
 @pytest.fixture
@@ -190,7 +193,7 @@ def test_a_live_set_that_failed_to_save_is_saved_on_a_later_refresh(fresh_state:
     time.sleep(0.25)
     assert store.save_new_live_sets(object(), sets) is None
     [row] = db.sets()
-    assert row.reps == 3 and row.partial_reps == 1
+    assert len(row.reps) == 3 and len(row.partials) == 1
     sets.append(_summary(2))  # the next set goes into the same session, once
     assert store.save_new_live_sets(object(), sets) is None
     assert store.save_new_live_sets(object(), sets) is None
@@ -200,7 +203,7 @@ def test_a_live_set_that_failed_to_save_is_saved_on_a_later_refresh(fresh_state:
 def test_a_routine_set_that_failed_to_save_is_saved_later(fresh_state: Path, monkeypatch: pytest.MonkeyPatch):
     db, _ = store.open_store()
     st.session_state[routine_page.META_KEY] = ("psoas_guide", "Psoas guide", ())
-    filed = [SimpleNamespace(summary=_summary(i), detail=None, plan=SimpleNamespace(side="left")) for i in (1, 2)]
+    filed = [replace(_summary(i), side="left") for i in (1, 2)]
     ctrl = SimpleNamespace(filed=filed[:1])
     db._con.execute("PRAGMA query_only=ON")  # every write fails, as on a read-only file
     routine_page.save_filed(ctrl)

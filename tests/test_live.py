@@ -1,4 +1,9 @@
-"""LiveSession with real MediaPipe on a generated clip, fed frame by frame with the frames' own timestamps."""
+"""LiveSession on a generated clip, fed frame by frame with the frames' own timestamps.
+
+One test runs real MediaPipe inside the session (and checks that its poses are the ones recorded for the
+clip); the others replay poses recorded once per run for exactly the frames they feed (SequenceReplay checks
+each frame is the one recorded), so they test the session, not MediaPipe, in a fraction of the time.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthcache import Recorder, Recording, SequenceReplay, Synth, SynthStore, real_estimator
 
 from posecheck.exercises import Exercise, load_all
 from posecheck.live import CHECK_S, LiveSession, LiveSnapshot, ice_servers_from_env, rtc_configuration
@@ -21,13 +27,16 @@ RTP_ORIGIN_S = 48_213.7  # camera clocks do not start at 0: the session must not
 
 
 @pytest.fixture(scope="module")
-def squat_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Frame], int]:
+def squat_clip(synth: SynthStore) -> tuple[list[Frame], int]:
     """A generated side-on squat clip's frames and its true rep count."""
-    from posecheck.synth import generate_clip
+    clip = synth.clip(Synth("squat", "right", 30, 480, 360, {"reps": 3}), poses=False)
+    return list(open_video(clip.path)), truth_total_reps(clip.path)
 
-    out = tmp_path_factory.mktemp("live") / "squat.mp4"
-    clip = Path(generate_clip("squat", out, fps=30, width=480, height=360, reps=3) or out)
-    return list(open_video(clip)), truth_total_reps(clip)
+
+@pytest.fixture(scope="module")
+def full_poses(synth: SynthStore, squat_clip: tuple[list[Frame], int]) -> Recording:
+    """MediaPipe's poses for the whole clip through one fresh graph (what a new stream sees)."""
+    return synth.recording_of_frames(squat_clip[0])
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +65,13 @@ def feed(session: LiveSession, frames: list[Frame], step: int = 1, origin_s: flo
         out = session.process(rgb, origin_s + f.t_s)
         assert out.shape == rgb.shape and out.dtype == np.uint8
         snaps.append(session.snapshot())
+        assert snaps[-1].error is None, snaps[-1].error  # the session swallows errors to keep the video going
     return snaps
+
+
+def replayed(recording: Recording, delay_s: float = 0.0):  # noqa: ANN201 - an estimator factory
+    """A LiveSession estimator factory: each new stream replays the recording from its first frame."""
+    return lambda: SequenceReplay(recording, delay_s)
 
 
 def feet_cut_off(rgb: np.ndarray) -> np.ndarray:
@@ -79,21 +94,28 @@ def standing_lead_in(frames: list[Frame], seconds: float = 1.0) -> list[Frame]:
 
 
 @pytest.mark.e2e
-def test_counts_match_truth(squat_clip, squat):
+def test_counts_match_truth_with_real_mediapipe(squat_clip, squat, full_poses):
+    """The live path's real-MediaPipe test; its poses must be the recorded ones the other tests replay."""
     frames, want = squat_clip
-    session = LiveSession(squat)
+    estimators: list[Recorder] = []
+    session = LiveSession(squat, estimator_factory=lambda: estimators.append(Recorder(real_estimator()))
+                          or estimators[-1])
     snaps = feed(session, frames)
     assert snaps[-1].running and snaps[-1].frames == len(frames)
     assert snaps[-1].frames_with_pose >= 0.9 * len(frames)
     assert snaps[-1].reps_total == want
     assert snaps[-1].rep_seq == want  # one beep per counted rep
     session.close()
+    [real] = [e.recording() for e in estimators]
+    assert real.digests == full_poses.digests
+    for name in ("image_px", "world_m", "visibility", "detected"):  # MediaPipe repeats itself bit for bit
+        np.testing.assert_array_equal(getattr(real.track, name), getattr(full_poses.track, name), err_msg=name)
 
 
 @pytest.mark.e2e
-def test_dropping_every_other_frame_keeps_the_count(squat_clip, squat):
+def test_dropping_every_other_frame_keeps_the_count(squat_clip, squat, synth):
     frames, want = squat_clip
-    session = LiveSession(squat)
+    session = LiveSession(squat, estimator_factory=replayed(synth.recording_of_frames(frames[::2])))
     snaps = feed(session, frames, step=2)
     assert snaps[-1].reps_total == want
     # Timers run on timestamps, not frame counts: the stream is as long as the clip either way.
@@ -103,9 +125,13 @@ def test_dropping_every_other_frame_keeps_the_count(squat_clip, squat):
 
 
 @pytest.mark.e2e
-def test_camera_check_blocks_counting_until_the_body_is_in_view(squat_clip, squat):
+def test_camera_check_blocks_counting_until_the_body_is_in_view(squat_clip, squat, synth):
     frames, want = squat_clip
-    session = LiveSession(squat)
+    # One stream, one graph: the clip with the feet cut off, then the whole body after a standing lead-in.
+    t_next = frames[-1].t_s + 1 / 30
+    stream = [Frame(f.t_s, feet_cut_off(f.rgb), f.index) for f in frames]
+    stream += [Frame(t_next + f.t_s, f.rgb, f.index) for f in standing_lead_in(frames)]
+    session = LiveSession(squat, estimator_factory=replayed(synth.recording_of_frames(stream)))
     # First pass: feet out of frame. Nothing may count, and the check says what to do.
     cut = feed(session, frames, transform=feet_cut_off)
     assert not any(s.counting for s in cut)
@@ -127,9 +153,9 @@ def test_camera_check_blocks_counting_until_the_body_is_in_view(squat_clip, squa
 
 
 @pytest.mark.e2e
-def test_close_keeps_the_set_summary_and_a_new_stream_starts_a_new_set(squat_clip, squat):
+def test_close_keeps_the_set_summary_and_a_new_stream_starts_a_new_set(squat_clip, squat, full_poses):
     frames, want = squat_clip
-    session = LiveSession(squat)
+    session = LiveSession(squat, estimator_factory=replayed(full_poses))
     feed(session, frames)
     session.close()  # the camera stopped mid-session
     snap = session.snapshot()
@@ -149,10 +175,11 @@ def test_close_keeps_the_set_summary_and_a_new_stream_starts_a_new_set(squat_cli
 
 
 @pytest.mark.e2e
-def test_snapshot_is_thread_safe(squat_clip, squat):
+def test_snapshot_is_thread_safe(squat_clip, squat, full_poses):
     """A camera thread processes frames while the page thread reads snapshots and files sets."""
     frames, want = squat_clip
-    session = LiveSession(squat)
+    # The replay takes 10 ms a frame outside the GIL, as MediaPipe's graph does (~25 ms here).
+    session = LiveSession(squat, estimator_factory=replayed(full_poses, delay_s=0.01))
     seen: list[LiveSnapshot] = []
     errors: list[BaseException] = []
     done = threading.Event()

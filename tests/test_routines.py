@@ -10,7 +10,7 @@ import pytest
 from posecheck.engine import Tracker
 from posecheck.exercises import DefinitionError, load_all
 from posecheck.kinematics import SIGNALS, Kinematics
-from posecheck.routines import RoutineRunner, expand, load_routines, parse_routine, set_progress
+from posecheck.routines import RoutineRunner, expand, load_routines, parse_routine, plan_result, set_progress
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_engine import FPS, kin, leg_raise_frames  # noqa: E402
@@ -58,7 +58,7 @@ def test_runner_sides_rest_skip_repeat_and_summary():
         if done and done_at is None:
             done_at = reps
     assert done_at == 2
-    run.complete(2, 0, 5.1, now_s=100.0)
+    run.complete(plan_result(run.current, tracker, ended="finished"), now_s=100.0)
     assert run.resting(105.0) and run.rest_left(105.0) == pytest.approx(5.0)
     assert not run.resting(110.5)
     assert run.current.side == "right"
@@ -66,14 +66,15 @@ def test_runner_sides_rest_skip_repeat_and_summary():
     assert run.current.side == "left"
     run.skip(111.0)
     assert run.current.side == "right"
-    run.complete(2, 1, 5.0, now_s=200.0)
+    run.complete(plan_result(run.current, ended="finished"), now_s=200.0)  # nothing counted: short
     assert run.transition_message() == "Routine complete"
-    run.complete(3, 0, 0.0, now_s=300.0)
+    run.complete(plan_result(run.current, ended="finished"), now_s=300.0)
     assert run.finished
     summary = run.summary()
-    assert [(s.plan.exercise.id, s.plan.side, s.skipped) for s in summary] == [
-        ("single_leg_raise", "left", False), ("single_leg_raise", "left", True),
-        ("single_leg_raise", "right", False), ("squat", "both", False)]
+    assert [(s.exercise_id, s.side, s.status, s.missing) for s in summary] == [
+        ("single_leg_raise", "left", "done", ""), ("single_leg_raise", "left", "skipped", "0 of 2 reps"),
+        ("single_leg_raise", "right", "short", "0 of 2 reps"), ("squat", "both", "short", "0 of 3 reps")]
+    assert summary[0].reps_left == 3 and summary[0].best_hold_s >= 5.0  # all 3 reps fed were counted
 
 
 def test_hold_set_done_when_the_hold_reaches_its_target():

@@ -1,9 +1,10 @@
-"""The one debounce idea the engine (and the camera check) use everywhere: a condition must hold for a while
-before it counts, and may survive a brief lapse. Timers run on the frames' own timestamps."""
+"""Small timing primitives the engine (and the camera check) share: a debounce (a condition must hold a while
+before it counts, and may survive a brief lapse) and a chord speed. Timers run on the frames' own timestamps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -39,3 +40,25 @@ class Debounce:
 
     def reset(self) -> None:
         self.since = self.lapse_since = None
+
+
+STILL_WINDOW_S = 0.3  # speed is measured as the change over this long (robust to frame jitter)
+
+
+@dataclass
+class Chord:
+    """Speed as the change over the last `window_s` (a chord, not a frame difference: jitter cancels)."""
+
+    window_s: float = STILL_WINDOW_S
+    _samples: deque[tuple[float, float]] = field(default_factory=deque)
+
+    def add(self, t: float, v: float) -> float | None:
+        """deg/s over the window ending now, or None until the window is filled."""
+        self._samples.append((t, v))
+        while len(self._samples) > 2 and t - self._samples[1][0] >= self.window_s:
+            self._samples.popleft()
+        t0, v0 = self._samples[0]
+        return abs(v - v0) / (t - t0) if t - t0 >= 0.5 * self.window_s else None
+
+    def reset(self) -> None:
+        self._samples.clear()

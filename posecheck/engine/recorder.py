@@ -44,8 +44,8 @@ class Strategy:
         """One counted frame; returns the values the form checks should read."""
         raise NotImplementedError
 
-    def pause(self, t: float, events: list[Event]) -> None:
-        """No reliable pose this frame (nobody, wrong view, the drive hidden)."""
+    def pause(self, t: float, events: list[Event], kin: Kinematics | None = None) -> None:
+        """No reliable pose this frame (nobody, wrong view, or - with `kin` - every drive signal hidden)."""
 
     def abandon(self, t: float, events: list[Event]) -> None:
         """The tracked person jumped: nothing in progress may be finished with another body's frames."""
@@ -65,4 +65,8 @@ class Strategy:
         return None
 
     def current_hold(self) -> tuple[str, float] | None:
+        return None
+
+    def wrong_side(self) -> str | None:
+        """With the side fixed (a routine's left-leg set), the other side doing the exercise: its name."""
         return None

@@ -9,6 +9,7 @@ timestamps (live frames get dropped).
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import Literal
 
 import numpy as np
@@ -26,8 +27,15 @@ from posecheck.records import Event, FaultEvent, HoldRecord, RepRecord, TrackerS
 
 SideChoice = Literal["auto", "left", "right"]
 STEP_INTO_VIEW = "Step into view: I need to see your whole body"
-VIEW_GRACE_S = 1.0  # the wrong view must persist this long before counting pauses
+VIEW_GRACE_S = 1.0  # the wrong view (or posture) must persist this long before counting pauses
+# The trunk's angle from upright: beyond the first no upright exercise is being done (a deep squat leans less),
+# short of the second no lying one (a bridge or a knee hug keeps the trunk near flat; a roll-up is "any").
+UPRIGHT_MAX_TRUNK_DEG = 65.0
+LYING_MIN_TRUNK_DEG = 45.0
 JUMP_FRACTION = 0.6  # hip moving more than this many torso lengths in one step = a cut or another person
+TURN_MAX_PER_S = 1.5  # the view's width ratio changing faster than this (per s, over 0.2 s) is no body turning:
+# a camera change (a cut or a crossfade to another angle); a person turning 90 deg in half a second is slower
+FORESHORTENED_RATIO = 0.8  # wider than any front view: the torso is foreshortened (filmed from head or feet)
 JUMP_WARNING = "The tracked person jumped (a cut or another person?); not counted"
 
 _VIEW_CUES = {"side": "Turn sideways for this one", "front": "Face the camera for this one",
@@ -37,7 +45,7 @@ _VIEW_CUES = {"side": "Turn sideways for this one", "front": "Face the camera fo
 class Tracker:
     """Feed `update(kin)` once per frame, in time order; read reps/holds/faults at any time."""
 
-    def __init__(self, exercise: Exercise, side: SideChoice = "auto") -> None:
+    def __init__(self, exercise: Exercise, side: SideChoice = "auto", strict_depth: bool | None = None) -> None:
         self.ex = exercise
         if exercise.sides == "both":
             self.sides: tuple[str, ...] = ("both",)
@@ -47,11 +55,16 @@ class Tracker:
             self.sides = ("left", "right")
         self._rec = Recorder()
         self.checks = FormChecks(exercise.checks)
-        self.strategy = _strategy(exercise, self.sides, self.checks, self._rec)
+        self.strategy = _strategy(exercise, self.sides, self.checks, self._rec, strict_depth)
         self._rec.attach = self.strategy.attach_fault
         self._t: float | None = None
         self._last_hip: tuple[np.ndarray, float, float] | None = None  # position, torso length, t
         self._wrong_view = Debounce(VIEW_GRACE_S)
+        self._wrong_posture = Debounce(VIEW_GRACE_S)
+        self.frames_seen = 0  # frames with a person in view, and of those, in the wrong posture
+        self.frames_wrong_posture = 0
+        self._ratios: deque[tuple[float, float]] = deque()  # (t, width ratio) over the last 0.2 s
+        self._raw_ratios: deque[float] = deque(maxlen=5)
 
     # --- what was recorded ----------------------------------------------------------------------
 
@@ -96,13 +109,15 @@ class Tracker:
         if self._jumped(kin):
             self._abandon(t, events, JUMP_WARNING)
         status = self._view_status(kin)
+        wrong_posture, posture_status = self._posture_status(kin)
+        status = status or posture_status
         values = usable_values(kin)
         m = self.ex.motion
         if m is not None and self.ex.kind != "circles" and all(
                 not math.isfinite(m.signal.evaluate(values, s)) for s in self.sides):
-            self.strategy.pause(t, events)
+            self.strategy.pause(t, events, kin)
             return self._state(t, kin, events, STEP_INTO_VIEW)
-        if status is not None:
+        if status is not None or wrong_posture:  # never counted in the wrong posture; said after a second
             self.strategy.pause(t, events)
             return self._state(t, kin, events, status)
         check_values = self.strategy.update(t, dt, kin, values, events)
@@ -130,24 +145,66 @@ class Tracker:
         events.append(Event("warning", t, None, message))
 
     def _jumped(self, kin: Kinematics) -> bool:
+        """The body teleported (hip or size) or the view swung faster than a person turns: another shot."""
         body = kin.body
         if body is None:
             return False
+        turned = self._view_swung(kin.t_s, body.width_ratio)
         hip, torso = body.hip_centre, body.torso_px
         last = self._last_hip
         self._last_hip = (hip, torso, kin.t_s)
         if last is None or torso <= 0 or last[1] <= 0 or kin.t_s - last[2] > 0.5:
-            return False
+            return turned
         moved = float(np.linalg.norm(hip - last[0])) / max(torso, last[1])
-        return moved > JUMP_FRACTION or not (0.55 < torso / last[1] < 1.8)
+        return turned or moved > JUMP_FRACTION or not (0.55 < torso / last[1] < 1.8)
+
+    def _view_swung(self, t: float, ratio: float) -> bool:
+        """The view (the width ratio, through a 5-frame median: MediaPipe flickers it for a frame) moved more in
+        0.2 s than a person turns."""
+        if not math.isfinite(ratio):
+            return False
+        raw = self._raw_ratios
+        raw.append(ratio)
+        ratio = float(np.median(raw))
+        if ratio > FORESHORTENED_RATIO:
+            return False  # the torso points at the camera: its length (the ratio's scale) says nothing of the view
+        ratios = self._ratios
+        ratios.append((t, ratio))
+        while ratios and t - ratios[0][0] > 0.2:
+            ratios.popleft()
+        span = max(r for _, r in ratios) - min(r for _, r in ratios)
+        if span > TURN_MAX_PER_S * 0.2 and len(ratios) >= 3:
+            ratios.clear()  # one cut, one warning
+            return True
+        return False
+
+    def _posture_status(self, kin: Kinematics) -> tuple[bool, str | None]:
+        """(this frame is in the wrong posture, what to tell the user): lying for an exercise done upright, or
+        upright for one done lying. Such frames are never counted; the cue waits a second (a glimpse is noise)."""
+        want = self.ex.posture
+        self.frames_seen += 1
+        if want == "any" or not kin.ok("trunk_incline"):
+            self._wrong_posture.update(kin.t_s, False)
+            return False, None
+        trunk = kin.value("trunk_incline")
+        wrong = trunk > UPRIGHT_MAX_TRUNK_DEG if want == "upright" else trunk < LYING_MIN_TRUNK_DEG
+        self.frames_wrong_posture += wrong
+        if not self._wrong_posture.update(kin.t_s, wrong):
+            return wrong, None
+        return wrong, (f"Lie on your back for this one: this doesn't look like {self.ex.name}" if want == "lying"
+                       else f"Stand up for this one: this doesn't look like {self.ex.name}")
 
     def _view_status(self, kin: Kinematics) -> str | None:
         wrong = kin.view not in self.ex.views and kin.view != "unknown"
         if not self._wrong_view.update(kin.t_s, wrong):
             return None
+        if self.ex.posture == "lying" and self.ex.views[0] == "side":
+            return "Put the camera at your side, at floor height: I can't see this from here"
         return _VIEW_CUES.get(self.ex.views[0], "Change the camera angle")
 
     def _state(self, t: float, kin: Kinematics, events: list[Event], status: str | None) -> TrackerState:
+        if status is None and (other := self.strategy.wrong_side()) is not None:
+            status = f"That's your {other} leg: this set is for the {self.sides[0]}"
         by = self.reps_by_side
         phase = self.strategy.phase
         return TrackerState(
@@ -159,9 +216,10 @@ class Tracker:
         )
 
 
-def _strategy(exercise: Exercise, sides: tuple[str, ...], checks: FormChecks, rec: Recorder) -> Strategy:
+def _strategy(exercise: Exercise, sides: tuple[str, ...], checks: FormChecks, rec: Recorder,
+              strict_depth: bool | None) -> Strategy:
     if exercise.kind in ("reps", "reps_hold"):
-        return RepStrategy(exercise, sides, checks, rec)
+        return RepStrategy(exercise, sides, checks, rec, strict_depth)
     if exercise.kind == "hold":
         return HoldStrategy(exercise, sides, checks, rec)
     return CircleStrategy(exercise, sides, checks, rec)

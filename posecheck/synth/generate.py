@@ -37,7 +37,7 @@ SAMPLES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("squat_side", "squat", "right", {"reps": 3}),
     ("lunge_alternating", "lunge", "left", {"reps": 2}),
     ("kneeling_hip_flexor_stretch", "kneeling_hip_flexor_stretch", "right", {"hold_s": 6.0}),
-    ("glute_bridge", "glute_bridge", "left", {"reps": 2, "hold_s": 3.0}),
+    ("glute_bridge", "glute_bridge", "left", {"reps": 2, "hold_s": 5.0}),  # the default sample: good form
     ("single_leg_raise", "single_leg_raise", "right", {"reps": 2, "hold_s": 5.0}),
     ("single_leg_raise_bent_knee", "single_leg_raise", "left", {"reps": 1, "hold_s": 5.0, "bent_knee_deg": 35.0}),
 ]

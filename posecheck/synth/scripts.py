@@ -4,10 +4,10 @@ Each returns a `Script` in the canonical orientation (see motion.py) for a frame
 with ground-truth reps (start when the body leaves rest, end when it is back) and hold spans. Working
 sides are anatomical; in the canonical view the right side is the near one.
 
-Hold spans (for `hold` exercises) run from the middle of the move into the position to the middle of the
-move out: a performer is "in position" about half-way through getting there, and the motions are shaped
-so that each exercise's position thresholds are crossed near those midpoints. `expected_faults` lists
-the fault codes a faulty variant must raise.
+Hold spans (for `hold` exercises) are the position itself: from arriving in it to starting to leave it (the
+time the script holds it, `hold_s`). Getting into and out of the position is not the hold, as posecheck
+times it: a hold starts once the person has settled. `expected_faults` lists the fault codes a faulty variant
+must raise.
 
 Real-world variations (issue 12), all off by default so the default clips never change:
 - `depths=[1.0, 0.7, ...]` (rep scripts): each rep's depth as a fraction of the script's full excursion,
@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from posecheck.engine.reps import classify
 from posecheck.synth.angles import truth_angles
 from posecheck.synth.drive import drive_value, motion_of, reaches_target, rest_fraction
 from posecheck.synth.figure import Joints
@@ -81,6 +82,15 @@ def _reaches(pose: Joints, exercise: str, side: str) -> bool:
     return reaches_target(motion, drive_value(truth_angles(pose), motion, side))
 
 
+def _counts(rest: Joints, top: Joints, exercise: str, side: str) -> bool:
+    """Whether an excursion from `rest` to `top` counts as a rep by the engine's rule (shallow ones too): the
+    still top of such a rep is a hold, however high it got."""
+    motion = motion_of(exercise)
+    assert motion is not None, exercise
+    kind = classify(motion, drive_value(truth_angles(rest), motion, side), drive_value(truth_angles(top), motion, side))
+    return kind in ("rep", "shallow")
+
+
 def _timing(rep_s: float | None, go_s: float, hold_s: float, ret_s: float, pause_s: float) -> tuple[float, ...]:
     """(go, hold, return, pause) seconds: the script's own, or quick reps of rep_s each with no pause."""
     if rep_s is None:
@@ -114,10 +124,10 @@ def squat(width: int = 640, height: int = 480, reps: int = 3, depth: float = 1.0
           rest_offset: float = 0.0) -> Script:
     """Bodyweight squat; `partial_depth` adds one shallow rep at the end.
 
-    `jitter_deg` adds, after the reps, 3 s of hovering with the knees at the rule's rest line (155 deg)
-    wobbling +-jitter_deg: not a rep. `rest_s` is the standing pause between reps. `depths` gives each rep's
-    depth as a fraction of `depth` (and the rep count); `rest_offset` stands with the knees that many degrees
-    bent (knee 180 - rest_offset) between reps.
+    `jitter_deg` adds, after the reps, 3 s of hovering with the knees just off the person's rest (6 deg)
+    wobbling +-jitter_deg: not a rep, not an attempt. `rest_s` is the standing pause between reps. `depths`
+    gives each rep's depth as a fraction of `depth` (and the rep count); `rest_offset` stands with the knees
+    that many degrees bent (knee 180 - rest_offset) between reps.
     """
     floor_y, b = _frame(width, height)
     ankle0 = np.array([0.47 * width, floor_y - 0.035 * b.height])
@@ -132,7 +142,7 @@ def squat(width: int = 640, height: int = 480, reps: int = 3, depth: float = 1.0
         _rep_track(d, truth, "both", depth * f, x0, 1.1, 0.3, 1.1, rest_s, depth=depth * f)
     jitter_span = (0.0, 0.0)
     if jitter_deg > 0:
-        d.to(0.25, 0.8)  # knee = 180 - 100 x: 155 deg, the rest line
+        d.to(x0 + 0.06, 0.8)  # knee = 180 - 100 x: 6 deg off this person's rest, wobbling there
         jitter_span = (d.t, d.t + 3.0)
         d.hold(3.0).to(x0, 0.8).hold(0.8)
     if partial_depth is not None:
@@ -215,7 +225,7 @@ def standing_pelvic_tilt(width: int = 640, height: int = 480, hold_s: float = 8.
         e = lean.at(t) / 30.0  # 1 resting on the thighs, 0 standing tall
         return _standing(b, ankle0, x.at(t), lean.at(t), -95 + 40 * e)
 
-    holds = [_hold("both", t_in - go_s / 2, t_out + go_s / 2)]
+    holds = [_hold("both", t_in, t_out)]
     return Script("standing_pelvic_tilt", x.t, pose, [], holds, floor_y=floor_y, scale=b.height)
 
 
@@ -264,7 +274,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
         arms = {"left": (arm, arm + 3), "right": (arm, arm + 3)}
         return assemble(b, hip, 90.0, knees, ankles, {leg: 0.0, back: -20.0 * e}, arms, 0.0)
 
-    holds = [_hold(leg, t_in - go_s / 2, t_out + go_s / 2)]
+    holds = [_hold(leg, t_in, t_out)]
     return Script("warrior_1", s.t, pose, [], holds, floor_y=floor_y, scale=b.height)
 
 
@@ -308,8 +318,8 @@ def _warrior_from_stance(width: int, height: int, hold_s: float, leg: str, stanc
         arms = {"left": (arm, arm + 3), "right": (arm, arm + 3)}
         return assemble(b, hip, 90.0, knees, ankles, {leg: 0.0, back: -20.0 * sink}, arms, 0.0)
 
-    holds = [_hold(leg, t_in - sink_s / 2, t_out + sink_s / 2)]
-    phases = [_phase("start_position", leg, t_st - step_s / 2, t_in - sink_s / 2)]
+    holds = [_hold(leg, t_in, t_out)]
+    phases = [_phase("start_position", leg, t_st - step_s / 2, t_in - sink_s)]
     return Script("warrior_1", e.t, pose, [], holds, floor_y=floor_y, scale=b.height, phases=phases)
 
 
@@ -404,7 +414,7 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
         return body(kneel.at(t), p)
 
-    holds = [_hold(leg, t_in - go_s / 2, t_out + go_s / 2)]
+    holds = [_hold(leg, t_in, t_out)]
     return Script("half_kneel", kneel.t, pose, [], holds, floor_y=floor_y, scale=b.height)
 
 
@@ -433,9 +443,9 @@ def _half_kneel_upright(width: int, height: int, hold_s: float, leg: str, push_d
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
         return body(kneel.at(t), p)
 
-    holds = [_hold(leg, t_in - push_s / 2, t_out + push_s / 2)]
-    phases = [_phase("start_position", leg, t_k - go_s / 2, t_in - push_s / 2),
-              _phase("end_position", leg, t_out + push_s / 2, push.t + go_s / 2)]
+    holds = [_hold(leg, t_in, t_out)]
+    phases = [_phase("start_position", leg, t_k - go_s / 2, t_in - push_s),
+              _phase("end_position", leg, t_out + push_s, push.t + go_s / 2)]
     return Script("half_kneel", kneel.t, pose, [], holds, floor_y=floor_y, scale=b.height, phases=phases)
 
 
@@ -491,14 +501,15 @@ def glute_bridge(width: int = 640, height: int = 480, reps: int = 2, hold_s: flo
         top = lift * f
         _rep_track(lift_t, truth, "both", top, x0, 1.2, hold_s, 1.2, 1.0, full=top > 0.8, depth=top)
         r = truth[-1]
-        if _reaches(body(top), "glute_bridge", "both"):
+        if _counts(body(x0), body(top), "glute_bridge", "both"):
             holds.append(_hold("both", r["start_s"] + 1.2, r["peak_s"]))
     lift_t.hold(0.6)
 
     def pose(t: float):  # noqa: ANN202
         return body(lift_t.at(t))
 
-    faults = ["partial_rep"] if lift <= 0.8 else []  # hips not lifted: every rep is a partial one
+    # Hips lifted part of the way: past half of it each rep counts, flagged shallow; under half, an attempt.
+    faults = ([] if lift > 0.8 else ["shallow"] if lift >= 0.5 else ["partial_rep"])
     return Script("glute_bridge", lift_t.t, pose, truth, holds, floor_y=floor_y, scale=b.height,
                   expected_faults=faults)
 

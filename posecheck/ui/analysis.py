@@ -27,8 +27,10 @@ from posecheck.engine import SideChoice
 from posecheck.errors import PosecheckError
 from posecheck.exercises import Exercise
 from posecheck.exercises import exercises_dir as _exercises_dir
-from posecheck.pipeline import DEFAULT_SOURCE, MAX_SIDE_PX, analyze_clip
+from posecheck.pipeline import DEFAULT_SOURCE, MAX_SIDE_PX, analyze_clip, record_track
 from posecheck.pose import default_model_path
+from posecheck.posetrack import PoseTrack, ReplayEstimator
+from posecheck.recognize import Recognition, recognize_clip
 from posecheck.report import Report
 from posecheck.sources import VideoInfo, open_video
 
@@ -255,10 +257,12 @@ def progress_text(done: int, expected: int, elapsed_s: float) -> tuple[float, st
 
 
 def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: SideChoice, key: ReviewKey,
-                       cache: ResultCache, progress: Callable[[int, int], None] | None = None) -> ReviewResult:
+                       cache: ResultCache, progress: Callable[[int, int], None] | None = None,
+                       track: PoseTrack | None = None) -> ReviewResult:
     """Analyse a clip once per key; later calls with the same key return the cached result.
 
-    Raises PosecheckError for input a user can fix (not a video, truncated, unreadable codec).
+    Raises PosecheckError for input a user can fix (not a video, truncated, unreadable codec). `track`: the clip's
+    poses, already recorded (automatic recognition did), replayed instead of running MediaPipe again.
     """
     hit = cache.get(key)
     if hit is not None:
@@ -268,7 +272,8 @@ def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: Sid
     t0 = time.perf_counter()
     try:
         report = analyze_clip(path, exercise, side, source=key.source, model_path=default_model_path(),
-                              out_video=out, max_side=MAX_SIDE_PX, progress=progress)
+                              out_video=out, max_side=MAX_SIDE_PX, progress=progress,
+                              estimator=ReplayEstimator(track) if track is not None else None)
     except BaseException:
         out.unlink(missing_ok=True)  # a half-written MP4 must never be served
         raise
@@ -279,6 +284,55 @@ def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: Sid
     cache.put(key, result)
     log.info("analysed %s (%s, side %s) in %.1f s", clip_name, exercise.id, side, elapsed)
     return result
+
+
+# --- automatic recognition ---------------------------------------------------------------------
+
+
+TRACK_ENTRIES = 6  # recorded poses kept per server process (a few MB each), so a pick after a question is fast
+
+
+class TrackCache:
+    """Recorded poses and the recognition of recently recognised clips, by clip content (LRU)."""
+
+    def __init__(self, max_entries: int = TRACK_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, tuple[PoseTrack, Recognition]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.recorded = 0  # MediaPipe passes made (tests check a later pick needs none)
+
+    def get(self, sha: str) -> tuple[PoseTrack, Recognition] | None:
+        with self._lock:
+            hit = self._items.get(sha)
+            if hit is not None:
+                self._items.move_to_end(sha)
+            return hit
+
+    def put(self, sha: str, track: PoseTrack, rec: Recognition) -> None:
+        with self._lock:
+            self._items[sha] = (track, rec)
+            self._items.move_to_end(sha)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def track_cache() -> TrackCache:
+    return TrackCache()
+
+
+def recognise_for_review(path: Path, sha: str, catalog: Mapping[str, Exercise], cache: TrackCache,
+                         progress: Callable[[int, int], None] | None = None) -> Recognition:
+    """Which exercise the clip shows: its poses are recorded once (kept for the analysis that follows)."""
+    hit = cache.get(sha)
+    if hit is not None:
+        return hit[1]
+    open_video(path)  # fails fast on bad input, before the pose model loads
+    track = record_track(path, model_path=default_model_path(), max_side=MAX_SIDE_PX, progress=progress)
+    cache.recorded += 1
+    rec = recognize_clip(track, catalog)
+    cache.put(sha, track, rec)
+    return rec
 
 
 class UploadCopy:

@@ -18,8 +18,13 @@ ANGLE_LABELS = {"left_hip": "Left hip", "right_hip": "Right hip", "left_knee": "
                 "right_knee": "Right knee"}
 ANGLE_COLOURS = ["#1f77b4", "#9ecae1", "#d62728", "#ff9896"]  # hips blue, knees red; the right side lighter
 SPAN_COLOURS = {"Full rep": "#2ca02c", "Partial rep": "#ff7f0e", "Hold": "#6a51a3"}
+SPAN_OPACITY = 0.13  # reps: a light shade over the whole height
+HOLD_STRIP_PX = 10  # holds: a solid purple strip along the top (a light shade over green would look grey)
+HOLD_OPACITY = 0.85
 FAULT_COLOUR = "#c62828"
-CHART_HEIGHT = 240
+CAPTION = ("Shaded spans: full reps (green), partial reps (orange); holds are the purple bars along the top. Red "
+           "dashed lines mark faults. Hover for values.")
+CHART_HEIGHT = 320  # the whole chart (Streamlit fits title, legend and axes inside): ~170 px of plot
 Y_AXIS = {"minExtent": 48, "titlePadding": 8}  # same label gutter on both charts, so their time axes line up
 
 
@@ -30,8 +35,10 @@ def angles_chart(report: Report) -> alt.LayerChart:
     rows.update({label: s.values[name] for name, label in ANGLE_LABELS.items()})
     df = pd.DataFrame(rows).melt("t_s", var_name="Angle", value_name="deg").dropna()
     x = _x_axis(report)
+    fitted = {"domain": fitted_domain(df["deg"]), "nice": False} if not df.empty else {}
+    scale = alt.Scale(zero=False, **fitted)
     lines = alt.Chart(df).mark_line(strokeWidth=1.8).encode(
-        x=x, y=alt.Y("deg:Q", title="Angle (deg)", scale=alt.Scale(zero=False), axis=alt.Axis(**Y_AXIS)),
+        x=x, y=alt.Y("deg:Q", title="Angle (deg)", scale=scale, axis=alt.Axis(**Y_AXIS)),
         color=alt.Color("Angle:N", scale=alt.Scale(domain=list(ANGLE_LABELS.values()), range=ANGLE_COLOURS),
                         legend=alt.Legend(orient="top", title=None)),
         tooltip=[alt.Tooltip("t_s:Q", title="t (s)", format=".2f"), "Angle:N",
@@ -63,24 +70,38 @@ def drive_chart(report: Report) -> alt.LayerChart | None:
     df = pd.DataFrame(frames, columns=["t_s", "Side", "deg"])
     if df.empty:
         return None
-    lo, hi = sorted((m.rest, m.target))
-    pad = max(10.0, 0.15 * (hi - lo))
-    y_dom = [min(df["deg"].min(), lo) - pad, max(df["deg"].max(), hi) + pad]
     x = _x_axis(report)
-    y = alt.Y("deg:Q", title="Angle (deg)", scale=alt.Scale(domain=y_dom, nice=False), axis=alt.Axis(**Y_AXIS))
+    y_dom = fitted_domain(df["deg"], (m.rest, m.target))
+    scale = alt.Scale(domain=y_dom, nice=False, zero=False)  # every layer: one axis fitted to the data
+    y = alt.Y("deg:Q", title="Angle (deg)", scale=scale, axis=alt.Axis(**Y_AXIS))
     lines = alt.Chart(df).mark_line(strokeWidth=2).encode(
         x=x, y=y, color=alt.Color("Side:N", legend=alt.Legend(orient="top", title=None),
                                   scale=alt.Scale(range=["#1f77b4", "#ff7f0e"])),
         tooltip=[alt.Tooltip("t_s:Q", title="t (s)", format=".2f"), "Side:N", alt.Tooltip("deg:Q", format=".0f")],
     )
-    thresholds = pd.DataFrame({"deg": [m.rest, m.target], "line": [f"rest {m.rest:g}", f"target {m.target:g}"]})
     band = pd.DataFrame({"lo": [m.target - m.hysteresis_deg], "hi": [m.target + m.hysteresis_deg]})
-    band_layer = alt.Chart(band).mark_rect(opacity=0.12, color="#2ca02c").encode(y="lo:Q", y2="hi:Q")
-    rules = alt.Chart(thresholds).mark_rule(strokeDash=[6, 4], color="#555").encode(y="deg:Q", tooltip=["line:N"])
-    texts = alt.Chart(thresholds).mark_text(align="left", dx=4, dy=-6, color="#555", fontSize=11).encode(
-        y="deg:Q", x=alt.value(0), text="line:N")
-    return _with_overlays(alt.layer(band_layer, rules, texts, lines), report).properties(
+    band_layer = alt.Chart(band).mark_rect(opacity=0.12, color="#2ca02c", clip=True).encode(
+        y=alt.Y("lo:Q", scale=scale), y2="hi:Q")
+    layers: list[alt.Chart] = [band_layer]
+    # Each line's label on its own side of it (the lower line's below, the upper's above): never on each other.
+    for value, name, above in ((m.rest, "rest", m.rest >= m.target), (m.target, "target", m.target > m.rest)):
+        line = pd.DataFrame({"deg": [value], "line": [f"{name} {value:g}"]})
+        layers.append(alt.Chart(line).mark_rule(strokeDash=[6, 4], color="#555").encode(
+            y=alt.Y("deg:Q", scale=scale), tooltip=["line:N"]))
+        layers.append(alt.Chart(line).mark_text(align="left", baseline="bottom" if above else "top", dx=4,
+                                                dy=-3 if above else 3, color="#555", fontSize=11).encode(
+            y=alt.Y("deg:Q", scale=scale), x=alt.value(0), text="line:N"))
+    return _with_overlays(alt.layer(*layers, lines), report).properties(
         height=CHART_HEIGHT, title=f"Rep signal: {label}, with the rest and target lines")
+
+
+def fitted_domain(values: pd.Series, lines: tuple[float, ...] = ()) -> list[float]:
+    """The y range of the data and the threshold lines, with a margin (more on top, where the hold bars run):
+    never stretched down to 0."""
+    lo = min([float(values.min()), *lines])
+    hi = max([float(values.max()), *lines])
+    span = max(hi - lo, 10.0)
+    return [lo - max(3.0, 0.08 * span), hi + max(6.0, 0.22 * span)]
 
 
 def drive_label(ex: Exercise) -> str:
@@ -100,22 +121,29 @@ def _x_axis(report: Report) -> alt.X:
 def _with_overlays(base: alt.Chart | alt.LayerChart, report: Report) -> alt.LayerChart:
     spans = [(r.start_s, r.end_s, "Full rep" if r.full else "Partial rep", f"{r.side} rep, ROM {r.rom_deg:.0f} deg")
              for r in (*report.reps, *report.partials)]
-    spans += [(h.start_s, h.end_s, "Hold", f"{h.side} hold {h.duration_s:.1f} s") for h in report.holds]
+    spans += [(h.start_s, h.end_s, "Hold", f"{h.side} hold {h.duration_s:.2f} s") for h in report.holds]
     layers: list[alt.Chart | alt.LayerChart] = []
     if spans:
         sdf = pd.DataFrame(spans, columns=["start", "end", "Span", "about"])
         present = [k for k in SPAN_COLOURS if k in set(sdf["Span"])]  # the legend lists only what is there
-        layers.append(alt.Chart(sdf).mark_rect(opacity=0.13).encode(
-            x="start:Q", x2="end:Q",
-            color=alt.Color("Span:N", scale=alt.Scale(domain=present, range=[SPAN_COLOURS[k] for k in present]),
-                            legend=alt.Legend(orient="top", title=None)),
-            tooltip=["about:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("end:Q", format=".2f")],
-        ))
+        color = alt.Color("Span:N", scale=alt.Scale(domain=present, range=[SPAN_COLOURS[k] for k in present]),
+                          legend=alt.Legend(orient="top", title=None, symbolOpacity=0.8))
+        tooltip = ["about:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("end:Q", format=".2f")]
+        reps = sdf[sdf["Span"] != "Hold"]
+        holds = sdf[sdf["Span"] == "Hold"]
+        span_layers = []
+        if not reps.empty:
+            span_layers.append(alt.Chart(reps).mark_rect(opacity=SPAN_OPACITY).encode(
+                x="start:Q", x2="end:Q", color=color, tooltip=tooltip))
+        if not holds.empty:
+            span_layers.append(alt.Chart(holds).mark_rect(opacity=HOLD_OPACITY).encode(
+                x="start:Q", x2="end:Q", y=alt.value(0), y2=alt.value(HOLD_STRIP_PX), color=color, tooltip=tooltip))
+        layers.append(alt.layer(*span_layers))  # one colour scale for reps and holds: one legend
     layers.append(base)
     if report.faults:
         fdf = pd.DataFrame([(f.t_s, f.message, f.code) for f in report.faults], columns=["t_s", "fault", "code"])
         layers.append(alt.Chart(fdf).mark_rule(color=FAULT_COLOUR, strokeWidth=1.5, strokeDash=[2, 2]).encode(
             x="t_s:Q", tooltip=[alt.Tooltip("t_s:Q", title="t (s)", format=".2f"), "fault:N", "code:N"]))
         layers.append(alt.Chart(fdf).mark_point(color=FAULT_COLOUR, shape="triangle-down", filled=True, size=70)
-                      .encode(x="t_s:Q", y=alt.value(4), tooltip=["fault:N"]))
+                      .encode(x="t_s:Q", y=alt.value(HOLD_STRIP_PX + 4), tooltip=["fault:N"]))
     return alt.layer(*layers).resolve_scale(color="independent")

@@ -12,7 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from posecheck.history import HistoryStore, SessionRow, sessions_per_week, week_streak
-from posecheck.ui import analysis, store, widgets
+from posecheck.records import SetResult
+from posecheck.routines import load_routines
+from posecheck.ui import analysis, reports, store, widgets
 
 EXERCISE_KEY = "history_exercise"
 DATES_KEY = "history_dates"
@@ -44,7 +46,9 @@ def _page(db: HistoryStore) -> None:
                 "review, and it shows up here.", icon=":material/history:")
         st.caption(f"History file: `{db.path}`")
         return
-    names = {e.id: e.name for e in widgets.load_catalog(analysis.exercises_dir()).exercises.values()}
+    catalog = widgets.load_catalog(analysis.exercises_dir()).exercises
+    # Today's name of each exercise, else the name it was saved under (its file may be gone), else its id.
+    names = {i: n for i, n in db.exercise_ids() if n} | {e.id: e.name for e in catalog.values()}
     since, until, exercise = _filters(db, everything, names)
     ex = None if exercise == ALL else exercise
 
@@ -62,7 +66,7 @@ def _page(db: HistoryStore) -> None:
         with right:
             _faults(db.fault_counts(since, until, ex))
     st.divider()
-    _sessions(db, sessions)
+    _sessions(db, sessions, names, _routine_names(catalog))
     st.download_button("Export CSV", db.export_csv(since, until, ex), file_name="posecheck-history.csv",
                        mime="text/csv", icon=":material/download:", on_click="ignore",
                        help="One row per set in the filtered range: reps, partial reps, hold, range of motion, faults")
@@ -75,7 +79,7 @@ def _filters(db: HistoryStore, everything: list[SessionRow], names: dict[str, st
     today = date.today()
     c1, c2 = st.columns(2)
     dates = c1.date_input("Dates", value=(first, max(today, first)), key=DATES_KEY, format="YYYY-MM-DD")
-    ids = sorted({s.exercise_id for s in db.sets()}, key=lambda i: names.get(i, i).lower())
+    ids = sorted({i for i, _ in db.exercise_ids()}, key=lambda i: names.get(i, i).lower())
     exercise = c2.selectbox("Exercise", [ALL, *ids], key=EXERCISE_KEY,
                             format_func=lambda i: "All exercises" if i == ALL else names.get(i, i))
     since, until = date_range(dates)
@@ -99,6 +103,7 @@ def date_range(value: object) -> tuple[date | None, date | None]:
 
 
 def _weekly(everything: list[SessionRow]) -> None:
+    """Sessions, counted the same way everywhere: the heading, the week's count, the streak, the total."""
     days = [s.started_at.astimezone().date() for s in everything]
     today = date.today()
     weeks = sessions_per_week(days, WEEKS, today)
@@ -106,15 +111,16 @@ def _weekly(everything: list[SessionRow]) -> None:
     streak = week_streak(days, GOAL[0], today)
     st.subheader(":material/calendar_month: Sessions per week", anchor=False)
     c1, c2, c3 = st.columns(3)
-    c1.metric("This week", f"{this_week} of {GOAL[0]}-{GOAL[1]}", border=True,
-              help="Days with at least one session this week (Monday to Sunday)")
-    c2.metric("Week streak", f"{streak} week{'s' * (streak != 1)}", border=True,
+    c1.metric("This week", f"{this_week} of {GOAL[0]}-{GOAL[1]} sessions", border=True,
+              help="Sessions this week (Monday to Sunday): live sets, routines and saved clip reviews")
+    c2.metric("Week streak", plural(streak, "week"), border=True,
               help=f"Weeks in a row with at least {GOAL[0]} sessions")
     c3.metric("Sessions in total", len(everything), border=True)
     if this_week >= GOAL[0]:
         st.success("Weekly goal met. Rest days help too.", icon=":material/emoji_events:")
     else:
-        st.caption(f"{GOAL[0] - this_week} more session(s) this week reach the goal.")
+        left = GOAL[0] - this_week
+        st.caption(f"{plural(left, 'more session')} this week {'reaches' if left == 1 else 'reach'} the goal.")
     df = pd.DataFrame({"Week": [w.isoformat() for w, _ in weeks], "Sessions": [n for _, n in weeks]})
     bars = alt.Chart(df).mark_bar(color="#4c78a8").encode(
         x=alt.X("Week:O", title="Week starting", axis=alt.Axis(labelAngle=-40)),
@@ -125,13 +131,20 @@ def _weekly(everything: list[SessionRow]) -> None:
     st.altair_chart((bars + rules).properties(height=220), width="stretch")
 
 
-def trend_frame(sets: list, names: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{"When": s.started_at.astimezone().replace(tzinfo=None), "Exercise": names.get(
-        s.exercise_id, s.exercise_id), "Side": s.side, "Range of motion (deg)": s.mean_rom_deg, "Hold (s)": s.hold_s,
-        "Reps": s.reps} for s in sets])
+def plural(n: int, word: str) -> str:
+    """'1 set', '2 sets', '0 sessions'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _trends(sets: list, names: dict[str, str]) -> None:
+def trend_frame(sets: list[SetResult], names: dict[str, str]) -> pd.DataFrame:
+    """One row per set; "Hold (s)" is the set's time in holds, as the routine summary and the CSV say."""
+    return pd.DataFrame([{"When": s.started_at.astimezone().replace(tzinfo=None) if s.started_at else None,
+                          "Exercise": names.get(s.exercise_id, s.exercise_name), "Side": s.side,
+                          "Range of motion (deg)": s.mean_rom_deg, "Hold (s)": s.time_in_holds_s,
+                          "Best hold (s)": s.best_hold_s, "Reps": s.reps_total} for s in sets])
+
+
+def _trends(sets: list[SetResult], names: dict[str, str]) -> None:
     st.subheader(":material/trending_up: Trends per exercise", anchor=False)
     df = trend_frame(sets, names)
     c1, c2 = st.columns(2, gap="large")
@@ -144,7 +157,7 @@ def _trends(sets: list, names: dict[str, str]) -> None:
             st.altair_chart(_line(rom, "Range of motion (deg)", "degrees"), width="stretch")
     holds = df[df["Hold (s)"] > 0]
     with c2:
-        st.markdown("**Hold time** (per set)")
+        st.markdown("**Time in holds** (per set)")
         if holds.empty:
             st.caption("No timed holds yet.")
         else:
@@ -204,24 +217,49 @@ def _faults(counts: list[tuple[str, str, int]]) -> None:
     st.caption(f"Most frequent: **{widgets.plain(msg)}** ({n}×). Work on that one first.")
 
 
-def session_label(s: SessionRow) -> str:
+def _routine_names(catalog: dict) -> dict[str, str]:
+    try:
+        return {r.id: r.name for r in load_routines(catalog, analysis.exercises_dir() / "routines")[0].values()}
+    except Exception:  # a routine folder that cannot be read: ids are shown as they are
+        return {}
+
+
+def exercise_words(s: SessionRow, names: dict[str, str]) -> str:
+    """The exercises of a session by name ("Squat, Glute bridge with pelvic tilt")."""
+    return ", ".join(names.get(i, n or i) for i, n in s.exercises) or "no sets"
+
+
+def kind_words(s: SessionRow, routines: dict[str, str]) -> str:
+    """What kind of session: "Live", "Routine: Psoas care routine", "Clip review: bridge.mp4"."""
     what = KIND_WORDS.get(s.kind, s.kind)
-    extra = s.routine_id or s.source or ""
+    if s.kind == "routine" and s.routine_id:
+        return f"{what}: {routines.get(s.routine_id, s.routine_id)}"
+    if s.kind == "review" and s.source:
+        return f"{what}: {s.source}"
+    return what
+
+
+def session_label(s: SessionRow, names: dict[str, str] | None = None, routines: dict[str, str] | None = None
+                  ) -> str:
+    """#12 · 2026-05-04 18:30 · Squat, Glute bridge · Routine: Psoas care routine · 2 sets, 12 reps"""
     when = s.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    return f"#{s.id} · {when} · {what}" + (f" · {extra}" if extra else "") + f" · {s.sets} sets, {s.reps} reps"
+    return (f"#{s.id} · {when} · {exercise_words(s, names or {})} · {kind_words(s, routines or {})} · "
+            f"{plural(s.sets, 'set')}, {plural(s.reps, 'rep')}")
 
 
-def _sessions(db: HistoryStore, sessions: list[SessionRow]) -> None:
+def _sessions(db: HistoryStore, sessions: list[SessionRow], names: dict[str, str], routines: dict[str, str]) -> None:
     st.subheader(":material/list: Sessions", anchor=False)
     if not sessions:
         st.caption("No sessions in this range.")
         return
     st.dataframe([{"#": s.id, "Started": s.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                   "Kind": KIND_WORDS.get(s.kind, s.kind), "Routine / clip": s.routine_id or s.source or "",
+                   "Exercise": exercise_words(s, names), "Kind": kind_words(s, routines),
                    "Sets": s.sets, "Reps": s.reps} for s in sessions], hide_index=True, width="stretch")
     by_id = {s.id: s for s in sessions}
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    sid = c1.selectbox("Session to delete", list(by_id), key=DELETE_KEY, format_func=lambda i: session_label(by_id[i]))
+    c1, c3, c2 = st.columns([3, 1.2, 1], vertical_alignment="bottom")
+    sid = c1.selectbox("Session", list(by_id), key=DELETE_KEY,
+                       format_func=lambda i: session_label(by_id[i], names, routines))
+    reports.history_pdf_button(c3, db, sid)
     if c2.button("Delete session", icon=":material/delete:", key="history_delete_btn", width="stretch"):
         st.session_state[CONFIRM_KEY] = sid
     pending = st.session_state.get(CONFIRM_KEY)
@@ -230,7 +268,8 @@ def _sessions(db: HistoryStore, sessions: list[SessionRow]) -> None:
     if pending not in by_id:
         st.session_state[CONFIRM_KEY] = None
         return
-    st.warning(f"Delete session {widgets.plain(session_label(by_id[pending]))}? Its sets, reps, holds and faults "
+    st.warning(f"Delete session {widgets.plain(session_label(by_id[pending], names, routines))}? Its sets, reps, "
+               "holds and faults "
                "are removed for good.", icon=":material/warning:")
     y, n, _ = st.columns([1, 1, 3])
     if y.button("Yes, delete", type="primary", key="history_confirm_yes", width="stretch"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import time
 import wave
 
 import numpy as np
@@ -19,8 +20,11 @@ import streamlit as st
 
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
-from posecheck.live import ICE_SERVERS_ENV, LiveSession, LiveSnapshot, SetSummary, ice_servers_from_env
-from posecheck.ui import analysis, store, webcam, widgets
+from posecheck.live import ICE_SERVERS_ENV, LiveSession, LiveSnapshot, ice_servers_from_env
+from posecheck.recognize import LiveSuggester
+from posecheck.records import SetResult
+from posecheck.speech import STATUS
+from posecheck.ui import analysis, store, voice, webcam, widgets
 
 SESSION_KEY = "live_session"
 EXERCISE_KEY = "live_exercise"
@@ -28,6 +32,11 @@ SIDE_KEY = "live_side"
 MUTE_KEY = "live_mute"
 HEARD_KEY = "live_heard"  # (rep_seq, hold_seq) already beeped for, so each event sounds once
 STREAM_KEY = "live_stream"
+SUGGESTER_KEY = "live_suggester"  # LiveSuggester watching the stream for another exercise
+SWITCH_KEY = "live_switch_to"  # an exercise the user accepted from a suggestion (applied before the picker draws)
+DISMISSED_KEY = "live_dismissed"  # (current exercise, suggested exercise) the user said no to
+PLANNER_KEY = "live_speech"
+VOICE_KEY = "live_voice"
 REFRESH_S = 0.5
 SIDE_WORDS = {"auto": "Auto", "left": "Left", "right": "Right"}
 CSS = """<style>
@@ -42,6 +51,8 @@ def render() -> None:
     st.caption("Your camera, checked live: skeleton and hip/knee angles on the video, reps counted per side, "
                "holds timed, and a cue when form slips. Video stays between your browser and this server.")
     catalog = widgets.load_catalog(analysis.exercises_dir())
+    if (switch := st.session_state.pop(SWITCH_KEY, None)) in catalog.exercises:
+        st.session_state[EXERCISE_KEY] = switch  # before the picker is drawn: a widget's value can change here
 
     video_col, side_col = st.columns([3, 2], gap="large")
     with side_col, st.container(border=True):
@@ -52,6 +63,7 @@ def render() -> None:
         side = _choose_side(exercise)
         st.markdown(f"**Target:** {widgets.targets_text(exercise) or 'none'}")
         session = _session(exercise, side)
+        _suggester(session, catalog.exercises)
         b1, b2 = st.columns(2)
         if b1.button("Finish set", icon=":material/flag:", width="stretch",
                      help="File the set in progress and start the next one"):
@@ -59,8 +71,8 @@ def render() -> None:
         if b2.button("Reset", icon=":material/restart_alt:", width="stretch", help="Forget all sets and counts"):
             session.reset()
         st.toggle("Mute beeps", key=MUTE_KEY,
-                  help="A short beep sounds for every counted rep and a chime for every completed hold, "
-                       "so you need not watch the screen")
+                  help="Where the browser has no voice, a short beep sounds for every counted rep and a chime for "
+                       "every completed hold, so you need not watch the screen")
 
     with video_col:
         playing = webcam.streamer(STREAM_KEY, session)
@@ -108,7 +120,9 @@ def _live_panel() -> None:
         return
     snap = session.snapshot()
     ex = session.exercise
-    _beep_if_new(snap)
+    speaking = _speak(snap, ex)
+    _beep_if_new(snap, speaking)
+    _suggestion(session)
     with st.container(border=True):
         st.subheader(":material/fact_check: Camera check", anchor=False)
         webcam.camera_check(snap)
@@ -165,22 +179,75 @@ def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
         st.markdown(f"{icon} **{widgets.plain(snap.cue)}**")
 
 
-def _sets_table(sets: tuple[SetSummary, ...]) -> None:
+def _sets_table(sets: tuple[SetResult, ...]) -> None:
     rows = [{"Set": s.number, "Exercise": s.exercise_name, "Result": webcam.set_words(s), "Partial": s.partial,
-             "Faults": s.faults, "Time (s)": s.duration_s, "Target": "✓" if s.target_reached else "–",
+             "Faults": len(s.faults), "Time (s)": s.duration_s, "Target": "✓" if s.target_reached else "–",
              "Ended": s.ended} for s in reversed(sets)]
     st.dataframe(rows, hide_index=True, width="stretch")
+
+
+# --- voice and suggestions ----------------------------------------------------------------------
+
+
+def _speak(snap: LiveSnapshot, ex: Exercise) -> bool:
+    """Plan what to say for this snapshot and hand it to the browser's voice; True when a voice speaks."""
+    planner = voice.planner(PLANNER_KEY)
+    planner.plan(snap, time.monotonic(), "and relax" if ex.kind == "hold" else "lower slowly")
+    with st.container(key="live_voice_box"):
+        return voice.voice(planner, VOICE_KEY)
+
+
+def _suggester(session: LiveSession, exercises: dict[str, Exercise]) -> LiveSuggester:
+    """The stream's watcher for another exercise, attached to the session once."""
+    sugg: LiveSuggester | None = st.session_state.get(SUGGESTER_KEY)
+    if sugg is None:
+        sugg = LiveSuggester(exercises)
+        st.session_state[SUGGESTER_KEY] = sugg
+    if sugg.observe not in session.frame_observers:
+        session.frame_observers.append(sugg.observe)
+    return sugg
+
+
+def _suggestion(session: LiveSession) -> None:
+    """"This looks like a glute bridge: switch?" when the stream surely shows another exercise."""
+    if st.session_state.get(SWITCH_KEY):
+        st.rerun(scope="app")  # a switch was accepted: the whole page redraws with the new exercise
+    sugg: LiveSuggester | None = st.session_state.get(SUGGESTER_KEY)
+    if sugg is None:
+        return
+    ex = session.exercise
+    rec = sugg.suggestion(ex.id)
+    if rec is None or (ex.id, rec.id) in st.session_state.get(DISMISSED_KEY, set()):
+        return
+    text = f"This looks like {rec.name.lower()}: switch?"
+    voice.planner(PLANNER_KEY).say(f"This looks like {rec.name.lower()}. Switch on the screen if it is.", "suggest",
+                                   time.monotonic(), STATUS, 60.0)
+    with st.container(border=True, key="live_suggestion"):
+        st.warning(f"**{widgets.plain(text)}** {widgets.plain(rec.reason)}.", icon=":material/auto_awesome:")
+        c1, c2 = st.columns(2)
+        c1.button(f"Switch to {rec.name}", key="live_switch", type="primary", width="stretch",
+                  on_click=_switch, args=(rec.id,))
+        c2.button(f"No, keep {ex.name}", key="live_keep", width="stretch", on_click=_dismiss, args=(ex.id, rec.id))
+
+
+def _switch(exercise_id: str) -> None:
+    st.session_state[SWITCH_KEY] = exercise_id
+
+
+def _dismiss(current: str, suggested: str | None) -> None:
+    st.session_state.setdefault(DISMISSED_KEY, set()).add((current, suggested))
 
 
 # --- sound --------------------------------------------------------------------------------------
 
 
-def _beep_if_new(snap: LiveSnapshot) -> None:
-    """One short sound per counted rep / completed hold, for users who cannot see the screen."""
+def _beep_if_new(snap: LiveSnapshot, speaking: bool = False) -> None:
+    """One short sound per counted rep / completed hold, for users who cannot see the screen (when no voice
+    speaks: the voice says the count itself)."""
     heard = st.session_state.get(HEARD_KEY)
     now = (snap.rep_seq, snap.hold_seq)
     st.session_state[HEARD_KEY] = now
-    if heard is None or st.session_state.get(MUTE_KEY):
+    if heard is None or speaking or st.session_state.get(MUTE_KEY):
         return  # the first look only records where we are: old events never replay
     new_reps, new_holds = now[0] - heard[0], now[1] - heard[1]
     if new_reps <= 0 and new_holds <= 0:

@@ -19,16 +19,21 @@ from posecheck.engine import SideChoice
 from posecheck.errors import PosecheckError
 from posecheck.exercises import Exercise
 from posecheck.pipeline import MAX_SIDE_PX
-from posecheck.report import Report
+from posecheck.posetrack import PoseTrack
+from posecheck.recognize import Recognition
+from posecheck.report import Report, fault_words
 from posecheck.sources import decode_shortfall
-from posecheck.ui import analysis, charts, store, widgets
+from posecheck.ui import analysis, charts, reports, store, widgets
 from posecheck.ui.analysis import ReviewKey, ReviewResult
 
 EXERCISE_KEY = "review_exercise"
 SAMPLE_KEY = "review_sample"
 ERRORS_KEY = "review_errors"  # ReviewKey -> message, so a failure stays visible across reruns
+RECOGNISE_ERRORS_KEY = "review_recognise_errors"  # clip sha -> message
+ANSWERS_KEY = "review_answers"  # clip sha -> the exercise the user picked when recognition was not sure
 HASHES_KEY = "review_hashes"  # file identity -> sha256, so reruns do not re-hash big clips
 SIDE_WORDS = {"auto": "Auto", "left": "Left", "right": "Right"}
+VIDEO_MAX_HEIGHT_PX = 540  # a portrait clip is narrowed to this height, so the results below stay in sight
 
 
 @dataclass(frozen=True)
@@ -50,31 +55,121 @@ def render() -> None:
     with setup, st.container(border=True):
         st.subheader(":material/tune: Set up", anchor=False)
         clip = _choose_clip(catalog.exercises)
-        exercise = widgets.exercise_picker(catalog, EXERCISE_KEY)
+        choice = widgets.exercise_or_auto(catalog, EXERCISE_KEY)
+        exercise = choice if isinstance(choice, Exercise) else None
         side = _choose_side(exercise)
         start = st.button("Analyse clip", type="primary", icon=":material/play_arrow:",
-                          disabled=clip is None or exercise is None, width="stretch")
+                          disabled=clip is None or choice is None, width="stretch")
     if exercise is not None:
         with tips, st.container(border=True):
             st.subheader(":material/videocam: Camera setup", anchor=False)
             widgets.camera_tips(exercise)
             widgets.safety_notes(exercise)
-    if clip is None or exercise is None:
+    if clip is None or choice is None:
         return
+    track, follow = None, False
+    if choice == widgets.AUTO:
+        exercise, track, follow = _recognised(clip, catalog.exercises, start)
+        if exercise is None:
+            return
+        side = "auto" if exercise.sides == "both" else side
+    assert exercise is not None
 
     key = ReviewKey(clip.sha256, exercise.id, analysis.definition_sha256(exercise, ex_dir), side)
     cache = analysis.result_cache()
     errors: dict[ReviewKey, str] = st.session_state.setdefault(ERRORS_KEY, {})
     fresh = False
-    if start and cache.get(key) is None:
+    # A click analyses (again, after a failure); a recognised or picked exercise is analysed once by itself.
+    if (start or (follow and key not in errors)) and cache.get(key) is None:
         errors.pop(key, None)
-        fresh = _run(clip, exercise, side, key, cache, errors)
+        fresh = _run(clip, exercise, side, key, cache, errors, track)
     result = cache.get(key)
     if result is not None:
         show_results(result, key, fresh)
     elif key in errors:
         st.error(errors[key], icon=":material/error:")
         st.caption("Pick another clip or setting and analyse again.")
+
+
+# --- automatic recognition --------------------------------------------------------------------
+
+
+def _recognised(clip: ClipChoice, exercises: Mapping[str, Exercise], start: bool
+                ) -> tuple[Exercise | None, PoseTrack | None, bool]:
+    """(exercise to analyse as, its recorded poses, analyse now) for "Recognise automatically".
+
+    The first click records the poses and recognises the exercise. When sure, the analysis follows at once;
+    when not, the page asks, offering the likeliest ones, and the pick is analysed from the same poses.
+    """
+    tracks = analysis.track_cache()
+    errors: dict[str, str] = st.session_state.setdefault(RECOGNISE_ERRORS_KEY, {})
+    if start and tracks.get(clip.sha256) is None:
+        errors.pop(clip.sha256, None)
+        _recognise(clip, exercises, tracks, errors)
+    hit = tracks.get(clip.sha256)
+    if hit is None:
+        if clip.sha256 in errors:
+            st.error(errors[clip.sha256], icon=":material/error:")
+        return None, None, False
+    track, rec = hit
+    answers: dict[str, str] = st.session_state.setdefault(ANSWERS_KEY, {})
+    picked = answers.get(clip.sha256)
+    if picked in exercises:
+        st.info(f"Analysed as **{widgets.plain(exercises[picked].name)}**, as you chose.", icon=":material/check:")
+        return exercises[picked], track, True
+    if rec.id is not None and rec.sure and rec.id in exercises:
+        runner = f" Runner-up: {widgets.plain(rec.runner_up_name)}." if rec.runner_up else ""
+        st.success(f"Recognised **{widgets.plain(rec.name)}** ({100 * rec.confidence:.0f}% sure): "
+                   f"{widgets.plain(rec.reason)}.{runner} Not right? Choose the exercise above.",
+                   icon=":material/auto_awesome:")
+        return exercises[rec.id], track, True
+    _ask(clip.sha256, rec, exercises, answers)
+    return None, None, False
+
+
+def _recognise(clip: ClipChoice, exercises: Mapping[str, Exercise], tracks: analysis.TrackCache,
+               errors: dict[str, str]) -> None:
+    bar = st.progress(0.0, text="Finding your pose to recognise the exercise…")
+    clock = analysis.ProgressClock(lambda frac, text: bar.progress(frac, text=text.replace("Analysing",
+                                                                                          "Recognising")))
+    try:
+        if clip.path is not None:
+            analysis.recognise_for_review(clip.path, clip.sha256, exercises, tracks, clock)
+        else:
+            assert clip.data is not None
+            with analysis.UploadCopy(clip.name, clip.data) as path:
+                analysis.recognise_for_review(path, clip.sha256, exercises, tracks, clock)
+    except Exception as exc:
+        errors[clip.sha256] = widgets.error_message(exc, f"recognising the exercise in {clip.name}")
+    finally:
+        bar.empty()
+
+
+def _ask(sha: str, rec: Recognition, exercises: Mapping[str, Exercise], answers: dict[str, str]) -> None:
+    """Not sure: say what it looks like and let the user pick (the likeliest first)."""
+    likely = [c for c in rec.candidates if c.id in exercises and c.score > 0][:3]
+    with st.container(border=True, key="review_ask"):
+        if rec.id is None or not likely:
+            st.warning("I could not recognise the exercise in this clip: nothing I know fits what I saw "
+                       f"({widgets.plain(rec.reason)}). Which exercise is it?", icon=":material/help:")
+        else:
+            st.warning(f"Not sure which exercise this is. It looks most like **{widgets.plain(rec.name)}** "
+                       f"({widgets.plain(rec.reason)}). Which is it?", icon=":material/help:")
+        cols = st.columns(len(likely) + 1) if likely else [st.container()]
+        for col, cand in zip(cols, likely, strict=False):
+            col.button(cand.name, key=f"review_pick_{cand.id}", width="stretch", on_click=_answer,
+                       args=(answers, sha, cand.id))
+        with cols[-1]:
+            other = st.selectbox("Another exercise", sorted(exercises, key=lambda i: exercises[i].name.lower()),
+                                 format_func=lambda i: exercises[i].name, index=None, key="review_pick_other",
+                                 placeholder="Another exercise…")
+            if other is not None:
+                answers[sha] = other
+                st.rerun()
+
+
+def _answer(answers: dict[str, str], sha: str, exercise_id: str) -> None:
+    answers[sha] = exercise_id
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -156,17 +251,17 @@ def _choose_side(exercise: Exercise | None) -> SideChoice:
 
 
 def _run(clip: ClipChoice, exercise: Exercise, side: SideChoice, key: ReviewKey, cache: analysis.ResultCache,
-         errors: dict[ReviewKey, str]) -> bool:
+         errors: dict[ReviewKey, str], track: PoseTrack | None = None) -> bool:
     """Analyse with a progress bar; a failure is stored as a message, never raised."""
     bar = st.progress(0.0, text="Opening the clip…")
     clock = analysis.ProgressClock(lambda frac, text: bar.progress(frac, text=text))
     try:
         if clip.path is not None:
-            analysis.analyze_for_review(clip.path, clip.name, exercise, side, key, cache, clock)
+            analysis.analyze_for_review(clip.path, clip.name, exercise, side, key, cache, clock, track)
         else:
             assert clip.data is not None
             with analysis.UploadCopy(clip.name, clip.data) as path:
-                analysis.analyze_for_review(path, clip.name, exercise, side, key, cache, clock)
+                analysis.analyze_for_review(path, clip.name, exercise, side, key, cache, clock, track)
     except Exception as exc:
         errors[key] = widgets.error_message(exc, f"analysing {clip.name}")
         return False
@@ -194,14 +289,14 @@ def show_results(result: ReviewResult, key: ReviewKey, fresh: bool) -> None:
         start_s = _fault_list(report, key)
     with video_col:
         if result.video_path is not None and result.video_path.is_file():
-            st.video(str(result.video_path), start_time=int(start_s), autoplay=start_s > 0, muted=True)
+            st.video(str(result.video_path), start_time=int(start_s), autoplay=start_s > 0, muted=True,
+                     width=video_width(report.width, report.height))
             st.caption("Skeleton, joint angles, counter, hold timer and coaching cue drawn on every frame.")
         else:
             st.warning("The annotated video could not be made for this clip.", icon=":material/warning:")
 
     st.subheader("Angles over time", anchor=False)
-    st.caption("Shaded spans: full reps (green), partial reps (orange), holds (purple). Red dashed lines mark "
-               "faults. Hover for values.")
+    st.caption(charts.CAPTION)
     drive = charts.drive_chart(report)
     if drive is not None:
         st.altair_chart(drive, width="stretch")
@@ -238,24 +333,30 @@ def _notices(result: ReviewResult) -> None:
                  "pain.", icon=":material/health_and_safety:")
 
 
+def video_width(width: int, height: int) -> int | str:
+    """The column's width for a landscape clip; a portrait one no taller than VIDEO_MAX_HEIGHT_PX."""
+    if width <= 0 or height <= width:
+        return "stretch"
+    return max(160, round(VIDEO_MAX_HEIGHT_PX * width / height))
+
+
 def _metrics(report: Report) -> None:
     ex = report.exercise
+    res = report.set_result()  # the clip as one set: the same numbers the history and routines show
     items: list[tuple[str, str, str | None]] = []
     target = ex.targets.reps_per_side if ex.per_side else ex.targets.reps_total
     tip = f"Target: {target} per set" if target else None
     if ex.kind != "hold":
-        by = report.reps_by_side
         if ex.per_side:
-            items += [("Reps · left", str(by["left"]), tip), ("Reps · right", str(by["right"]), tip)]
+            items += [("Reps · left", str(res.reps_left), tip), ("Reps · right", str(res.reps_right), tip)]
         else:
-            items.append(("Reps", str(len(report.reps)), tip))
-        items.append(("Partial reps", str(len(report.partials)), "Moved, but did not reach the target"))
+            items.append(("Reps", str(res.reps_total), tip))
+        items.append(("Partial reps", str(res.partial), "Moved, but did not reach the target"))
     if ex.kind in ("hold", "reps_hold"):
-        holds = [h.duration_s for h in report.holds] or [r.hold_s for r in (*report.reps, *report.partials)
-                                                          if r.hold_s > 0]
         hold_tip = f"Target: {ex.targets.hold_s:g} s" if ex.targets.hold_s else None
-        items += [("Longest hold", f"{max(holds, default=0.0):.1f} s", hold_tip),
-                  ("Total hold", f"{sum(holds):.1f} s", "Time in position with good form")]
+        items += [("Longest hold", f"{res.best_hold_s:.1f} s", hold_tip),
+                  ("Time in holds", f"{res.time_in_holds_s:.1f} s", "Every hold in the clip, added up (the Holds "
+                   "table lists them)")]
     items += [("Faults", str(len(report.faults)), "Form faults raised during the clip"),
               ("Person detected", f"{100 * report.detection_rate:.0f}%", "Share of frames with a person found")]
     for col, (label, value, help_) in zip(st.columns(len(items)), items, strict=True):
@@ -287,21 +388,22 @@ def _fault_list(report: Report, key: ReviewKey) -> float:
 
 
 def _tables(report: Report) -> None:
+    words = fault_words(report.exercise, report.faults)
     tabs = st.tabs(["Reps", "Holds"])
+    seconds = st.column_config.NumberColumn(format="%.2f")
     with tabs[0]:
         rows = sorted([*report.reps, *report.partials], key=lambda r: r.start_s)
         if rows:
             df = pd.DataFrame([{
-                "#": i, "Side": r.side, "Start (s)": r.start_s, "Duration (s)": round(r.duration_s, 2),
+                "#": i, "Side": r.side, "Start (s)": r.start_s, "Duration (s)": r.duration_s,
                 "Range of motion (deg)": r.rom_deg, "Hold (s)": r.hold_s, "Full": r.full, "OK": r.ok,
-                "Faults": ", ".join(r.faults),
+                "Faults": "; ".join(words.get(c, c.replace("_", " ")) for c in r.faults),
             } for i, r in enumerate(rows, 1)])
             if report.exercise.kind != "reps_hold":
                 df = df.drop(columns="Hold (s)")  # only reps with a hold at the top have one
             st.dataframe(df, hide_index=True, width="stretch", column_config={
-                "Start (s)": st.column_config.NumberColumn(format="%.2f"),
+                "Start (s)": seconds, "Duration (s)": seconds, "Hold (s)": seconds,
                 "Range of motion (deg)": st.column_config.NumberColumn(format="%.0f"),
-                "Hold (s)": st.column_config.NumberColumn(format="%.1f"),
             })
         else:
             st.caption("No reps in this clip.")
@@ -309,13 +411,10 @@ def _tables(report: Report) -> None:
         if report.holds:
             df = pd.DataFrame([{
                 "Side": h.side, "Start (s)": h.start_s, "End (s)": h.end_s, "Held (s)": h.duration_s, "OK": h.ok,
-                "Faults": ", ".join(h.faults),
+                "Faults": "; ".join(words.get(c, c.replace("_", " ")) for c in h.faults),
             } for h in report.holds])
             st.dataframe(df, hide_index=True, width="stretch", column_config={
-                "Start (s)": st.column_config.NumberColumn(format="%.2f"),
-                "End (s)": st.column_config.NumberColumn(format="%.2f"),
-                "Held (s)": st.column_config.NumberColumn(format="%.1f"),
-            })
+                "Start (s)": seconds, "End (s)": seconds, "Held (s)": seconds})
         else:
             st.caption("No holds in this clip.")
 
@@ -326,7 +425,7 @@ def _exports(result: ReviewResult) -> None:
     stem = f"{Path(result.clip_name).stem}-{report.exercise.id}"
     data = report.to_json()
     data["clip"] = result.clip_name  # the user's name for it, not our temp path
-    c1, c2, c3, _ = st.columns([1, 1, 1, 2])
+    c1, c2, c3, c4, _ = st.columns([1, 1, 1, 1.2, 0.8])
     c1.download_button("JSON report", json.dumps(data, indent=2), file_name=f"{stem}.json", mime="application/json",
                        icon=":material/data_object:", on_click="ignore", width="stretch")
     c2.download_button("Reps CSV", report.reps_csv(), file_name=f"{stem}-reps.csv", mime="text/csv",
@@ -335,3 +434,4 @@ def _exports(result: ReviewResult) -> None:
     if video is not None and video.is_file():
         c3.download_button("Annotated MP4", video.read_bytes, file_name=f"{stem}-annotated.mp4", mime="video/mp4",
                            icon=":material/movie:", on_click="ignore", width="stretch")
+    reports.review_pdf_button(c4, result, stem)

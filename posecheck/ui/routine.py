@@ -14,9 +14,11 @@ from pathlib import Path
 import streamlit as st
 
 from posecheck.exercises import Exercise
-from posecheck.routine_live import Filed, RecordingSession, RoutineController, plan_exercise, plan_side
+from posecheck.records import SetResult
+from posecheck.routine_live import RecordingSession, RoutineController, plan_exercise, plan_side
 from posecheck.routines import Routine, RoutineRunner, SetPlan, expand, load_routines
-from posecheck.ui import analysis, store, webcam, widgets
+from posecheck.speech import RoutineSpeech
+from posecheck.ui import analysis, store, voice, webcam, widgets
 
 ROUTINE_KEY = "routine_choice"
 OPTIONAL_KEY = "routine_optional"
@@ -28,6 +30,7 @@ SAVED_KEY = "routine_saved"  # how many of controller.filed were handled
 PROBLEM_KEY = "routine_save_problem"
 RETRY_KEY = "routine_save_retry"  # store.RetryGate: when an unsaved set is tried again
 STREAM_KEY = "routine_stream"
+SPEECH_KEY = "routine_speech"  # RoutineSpeech: what the voice said in this routine
 DEFAULT_ROUTINE = "psoas_guide"
 REFRESH_S = 0.5
 PRO_NOTE = "If you have an injury, or pain that does not settle, see a physiotherapist or doctor before you start."
@@ -134,6 +137,7 @@ def begin(routine: Routine, plans: list[SetPlan]) -> RoutineController:
     st.session_state[SAVED_KEY] = 0
     st.session_state[PROBLEM_KEY] = None
     st.session_state[RETRY_KEY] = store.RetryGate()
+    st.session_state[SPEECH_KEY] = RoutineSpeech()
     return ctrl
 
 
@@ -149,8 +153,9 @@ def _panel() -> None:
     ctrl.tick(now)
     save_filed(ctrl)
     if ctrl.finished:
-        st.rerun()  # the whole page switches to the summary
+        st.rerun()  # the whole page switches to the summary (which says "routine done")
     run = ctrl.runner
+    _speak(ctrl, now)
     st.caption(f"{widgets.plain(st.session_state.get(META_KEY, ('', 'Routine'))[1])} · set "
                f"{min(run.index + 1, len(run.plans))} "
                f"of {len(run.plans)}")
@@ -163,12 +168,30 @@ def _panel() -> None:
     _buttons(ctrl, now)
 
 
+def _speak(ctrl: RoutineController, now: float) -> None:
+    """The routine's voice: the live count, hold countdown and cues, plus set done, what is next and the rests."""
+    speech: RoutineSpeech | None = st.session_state.get(SPEECH_KEY)
+    if speech is None:
+        speech = RoutineSpeech()
+        st.session_state[SPEECH_KEY] = speech
+    run = ctrl.runner
+    resting = run.resting(now)
+    nxt = run.current
+    speech.plan(ctrl.filed, ctrl.message, run.rest_left(now) if resting else None,
+                nxt.title if resting and nxt is not None else None, ctrl.finished, now)
+    if not resting and nxt is not None:
+        hold_words = "and relax" if nxt.exercise.kind == "hold" else "lower slowly"
+        speech.planner.plan(ctrl.session.snapshot(), now, hold_words)
+    with st.container(key="routine_voice_box"):
+        voice.voice(speech.planner, "routine_voice", now)
+
+
 def _current(ctrl: RoutineController) -> None:
     plan = ctrl.runner.current
     assert plan is not None
     snap = ctrl.session.snapshot()
     prog = ctrl.session.progress()
-    if ctrl.message:
+    if ctrl.message:  # what just happened ("Skipped: ...", "Again: ..."); a rest's words end with the rest
         st.info(widgets.plain(ctrl.message), icon=":material/swap_horiz:")
     with st.container(border=True):
         st.subheader(f":material/fitness_center: {widgets.plain(plan.title)}", anchor=False)
@@ -190,6 +213,8 @@ def _current(ctrl: RoutineController) -> None:
                 cols[2].metric("Side", plan.side)
             frac = prog.reps / plan.reps if plan.reps else 0.0
         st.progress(min(1.0, frac), text="Set progress")
+        if prog.result is not None and prog.result.missing and plan.exercise.kind == "reps_hold":
+            st.caption(f"So far: {widgets.plain(prog.result.missing)}")
         if snap.counting and snap.cue:
             icon = ":material/error:" if snap.cue_severity == "error" else ":material/record_voice_over:"
             st.markdown(f"{icon} **{widgets.plain(snap.cue)}**")
@@ -206,14 +231,27 @@ def _rest(ctrl: RoutineController, now: float) -> None:
     left = run.rest_left(now)
     with st.container(border=True):
         st.subheader(f":material/self_improvement: Rest · {left:.0f} s", anchor=False)
+        if (last := run.last) is not None:
+            _just_finished(last)
         st.markdown(f"**{widgets.plain(ctrl.message)}**")
-        last = run.results[-1].plan.rest_s if run.results else 1.0
-        st.progress(min(1.0, max(0.0, 1 - left / last)) if last else 1.0, text="Rest")
+        last_rest = run.done_plans[-1].rest_s if run.done_plans else 1.0
+        st.progress(min(1.0, max(0.0, 1 - left / last_rest)) if last_rest else 1.0, text="Rest")
         if nxt is not None:
             st.markdown(f"**Up next:** {widgets.plain(nxt.title)} · {widgets.plain(target_words(nxt))}"
                         + (f" · {widgets.plain(nxt.note)}" if nxt.note else ""))
             widgets.camera_tips(plan_exercise(nxt))
             st.caption(":material/health_and_safety: " + widgets.safety_text(nxt.exercise))
+
+
+def _just_finished(res: SetResult) -> None:
+    """How the set just finished went, in one line: done, or short with what was missing."""
+    what = f"{res.exercise_name}" + ("" if res.side == "both" else f", {res.side} side")
+    counted = res.counts_words()
+    if res.status == "done":
+        st.success(f"Set done: {widgets.plain(what)} · {widgets.plain(counted)}", icon=":material/check_circle:")
+    else:
+        st.warning(f"Set {widgets.plain(res.status)}: {widgets.plain(what)} · {widgets.plain(counted)}"
+                   + (f" · missing: {widgets.plain(res.missing)}" if res.missing else ""), icon=":material/info:")
 
 
 def _buttons(ctrl: RoutineController, now: float) -> None:
@@ -223,11 +261,15 @@ def _buttons(ctrl: RoutineController, now: float) -> None:
     if run.resting(now):
         c1.button("Start now", key="routine_start_now", icon=":material/fast_forward:", width="stretch",
                   help="End the rest and start the next set", on_click=ctrl.end_rest)
+    else:
+        c1.button("Finish set", key="routine_finish", icon=":material/done:", width="stretch",
+                  help="End this set as it is (it is kept, and marked short if its target was not met)",
+                  on_click=lambda: ctrl.finish_set(time.monotonic()))
     c2.button("Skip set", key="routine_skip", icon=":material/skip_next:", width="stretch",
               help="Skip this set (or, in a rest, the next one); nothing is saved for it",
               on_click=lambda: ctrl.skip(time.monotonic()))
     c3.button("Repeat last set", key="routine_repeat", icon=":material/replay:", width="stretch",
-              disabled=not run.results, help="Do the set you just finished again", on_click=ctrl.repeat)
+              disabled=not run.done_plans, help="Do the set you just finished again", on_click=ctrl.repeat)
     st.button("End routine now", key="routine_end", icon=":material/stop_circle:",
               help="Stop here; what you did is kept and summed up", on_click=ctrl.end_now)
 
@@ -270,31 +312,36 @@ def _retry_now() -> None:
     st.session_state[RETRY_KEY] = store.RetryGate()  # the next save_filed tries at once
 
 
-def _save_one(filed: Filed, routine_id: str | None) -> str | None:
+def _save_one(result: SetResult, routine_id: str | None) -> str | None:
     """Save one filed set; the problem in words, or None when it is saved (or had nothing to save)."""
-    if filed.summary is None:
+    if not result.counted:
         return None
-    sid, problem = store.save_live_set(filed.summary, filed.detail, st.session_state.get(HISTORY_KEY),
-                                       kind="routine", routine_id=routine_id, side=filed.plan.side)
+    sid, problem = store.save_live_set(result, st.session_state.get(HISTORY_KEY), kind="routine",
+                                       routine_id=routine_id)
     if sid is not None:
         st.session_state[HISTORY_KEY] = sid
     return problem
 
 
 def _summary(ctrl: RoutineController) -> None:
+    _speak(ctrl, time.monotonic())
     name = st.session_state.get(META_KEY, ("", "Routine"))[1]
     st.subheader(f":material/emoji_events: {widgets.plain(name)}: summary", anchor=False)
     results = ctrl.runner.summary()
-    done = [r for r in results if not r.skipped]
+    by = {status: [r for r in results if r.status == status] for status in ("done", "short", "ended early",
+                                                                             "skipped")}
     cols = st.columns(4)
-    cols[0].metric("Sets done", len(done), border=True)
-    cols[1].metric("Skipped", len(results) - len(done), border=True)
-    cols[2].metric("Reps", sum(r.reps for r in done), border=True)
-    cols[3].metric("Time in holds", f"{sum(r.hold_s for r in done):.0f} s", border=True)
-    st.dataframe([{"#": i, "Exercise": r.plan.exercise.name, "Side": r.plan.side,
-                   "Set": f"{r.plan.set_no} of {r.plan.sets}", "Reps": r.reps, "Partial": r.partial_reps,
-                   "Best hold (s)": round(r.hold_s, 1), "Result": "skipped" if r.skipped else "done"}
-                  for i, r in enumerate(results, 1)], hide_index=True, width="stretch")
+    cols[0].metric("Sets done", f"{len(by['done'])} of {len(results)}", border=True,
+                   help="Sets whose targets were met")
+    cols[1].metric("Short or ended early", len(by["short"]) + len(by["ended early"]), border=True)
+    cols[2].metric("Skipped", len(by["skipped"]), border=True)
+    cols[3].metric("Time in holds", f"{sum(r.time_in_holds_s for r in results):.1f} s", border=True,
+                   help="Every hold of every set, added up")
+    if results:
+        rows = [summary_row(i, r) for i, r in enumerate(results, 1)]
+        if not any(r.kind in ("hold", "reps_hold") for r in results):  # no hold in this routine: no hold columns
+            rows = [{k: v for k, v in row.items() if "hold" not in k} for row in rows]
+        st.dataframe(rows, hide_index=True, width="stretch")
     save_filed(ctrl)  # sets that could not be saved yet are tried again here too
     sid = st.session_state.get(HISTORY_KEY)
     if problem := st.session_state.get(PROBLEM_KEY):
@@ -305,8 +352,29 @@ def _summary(ctrl: RoutineController) -> None:
                    icon=":material/check_circle:")
     else:
         st.info("Nothing was counted, so nothing was saved to history.", icon=":material/info:")
-    st.caption("Well done. Stretch gently if anything feels tight, and stop if you feel sharp pain.")
+    st.caption(closing_words(results))
     st.button("Back to routines", icon=":material/arrow_back:", key="routine_again", on_click=_leave)
+
+
+def summary_row(i: int, r: SetResult) -> dict[str, object]:
+    return {"#": i, "Exercise": r.exercise_name, "Side": r.side, "Set": f"{r.number} of {r.of}",
+            "Reps": r.reps_total, "Partial": r.partial, "Best hold (s)": r.best_hold_s,
+            "Time in holds (s)": r.time_in_holds_s, "Result": r.status,
+            "What was missing": r.missing if r.status in ("short", "ended early") else ""}
+
+
+def closing_words(results: list[SetResult]) -> str:
+    """The summary's last words, fitting what happened (no "Well done" when nothing was)."""
+    done = sum(r.status == "done" for r in results)
+    care = "Stretch gently if anything feels tight, and stop if you feel sharp pain."
+    if done and done == len(results):
+        return f"Well done: every set met its target. {care}"
+    if done:
+        return f"Good work: {done} of {len(results)} sets met their targets. {care}"
+    if any(r.counted for r in results):
+        return ("No set reached its target this time: build up gradually, the table says what was missing. "
+                f"{care}")
+    return "Nothing was counted this time. Come back when you are ready: a short session counts too."
 
 
 def _leave() -> None:

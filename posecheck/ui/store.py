@@ -1,32 +1,30 @@
-"""History wiring for the pages: one HistoryStore per browser session, and converters from what the
-Live/Routine pages (SetSummary + SetDetail) and the Review page (Report) produce into `history.SetRecord`.
+"""History wiring for the pages: one HistoryStore per browser session; the Live and Routine pages save the
+`SetResult`s their sessions file, the Review page its report's `set_result()`.
 
-The converters are pure; the `save_*` functions open the store lazily and turn any failure (unwritable
-folder, a file from a newer posecheck) into a message, so saving never breaks a page.
+The `save_*` functions open the store lazily and turn any failure (unwritable folder, a file from a newer
+posecheck) into a message, so saving never breaks a page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import streamlit as st
 
-from posecheck.history import HistoryError, HistoryStore, SetRecord, default_db_path, set_record
-from posecheck.live import SetSummary
-from posecheck.records import RepRecord
+from posecheck.history import HistoryError, HistoryStore, default_db_path
+from posecheck.records import SetResult
 from posecheck.report import Report
-from posecheck.routine_live import RecordingSession, SetDetail
+from posecheck.routine_live import RecordingSession
 
 log = logging.getLogger(__name__)
 
 STORE_KEY = "history_store"  # (path, HistoryStore) for this browser session
 LIVE_SESSION_KEY = "history_live_session"  # history session id the Live page's sets go into
-LIVE_SAVED_KEY = "history_live_saved"  # SetSummary objects already saved (identity)
+LIVE_SAVED_KEY = "history_live_saved"  # SetResult objects already saved (identity)
 LIVE_PROBLEM_KEY = "history_live_problem"  # the last save failure on the Live page, shown until a save works
 LIVE_RETRY_KEY = "history_live_retry"  # RetryGate: when the Live page tries an unsaved set again
 RETRY_S = 3.0
@@ -52,46 +50,11 @@ def open_store() -> tuple[HistoryStore | None, str | None]:
     return store, None
 
 
-# --- converters (pure) ------------------------------------------------------------------------------
-
-
-def placeholder_reps(summary: SetSummary) -> list[RepRecord]:
-    """Rep rows when only counts are known (no tracker records): range of motion unknown (stored as NULL)."""
-    nan = math.nan
-    sides = (["left"] * summary.reps_left + ["right"] * summary.reps_right) if summary.per_side else \
-        ["both"] * summary.reps_total
-    return [RepRecord(s, nan, nan, nan, nan, nan, 0.0, True, True, ()) for s in sides]
-
-
-def live_record(summary: SetSummary, detail: SetDetail | None, ended_at: datetime,
-                side: str | None = None) -> SetRecord:
-    """A filed live set as a history record; `side` overrides the side found from the reps (routine plans)."""
-    started_at = ended_at - timedelta(seconds=summary.duration_s)
-    if detail is not None:
-        rec = set_record(summary.exercise_id, started_at, ended_at, detail.reps, detail.partials, detail.holds,
-                         detail.faults)
-    else:
-        rec = set_record(summary.exercise_id, started_at, ended_at, placeholder_reps(summary), [], [], [])
-        rec = SetRecord(rec.exercise_id, rec.side, started_at, ended_at, rec.reps, summary.partial)
-    if side and side != "both":
-        rec = SetRecord(rec.exercise_id, side, rec.started_at, rec.ended_at, rec.reps, rec.partial_reps, rec.holds,
-                        rec.faults)
-    return rec
-
-
-def review_record(report: Report, ended_at: datetime) -> SetRecord:
-    """A reviewed clip as one set (its times are the clip's, anchored at the moment it is saved)."""
-    started_at = ended_at - timedelta(seconds=report.duration_s)
-    return set_record(report.exercise.id, started_at, ended_at, report.reps, report.partials, report.holds,
-                      report.faults)
-
-
 # --- saving ---------------------------------------------------------------------------------------
 
 
-def save_live_set(summary: SetSummary, detail: SetDetail | None = None, session_id: int | None = None,
-                  kind: str = "live", routine_id: str | None = None,
-                  side: str | None = None) -> tuple[int | None, str | None]:
+def save_live_set(result: SetResult, session_id: int | None = None, kind: str = "live",
+                  routine_id: str | None = None) -> tuple[int | None, str | None]:
     """Save one filed set (one transaction) into `session_id`, or a new session of `kind`.
 
     Returns (history session id, None) or (None, message).
@@ -101,8 +64,7 @@ def save_live_set(summary: SetSummary, detail: SetDetail | None = None, session_
         return None, problem
     try:
         # One transaction: a new session is only ever written together with its set.
-        session_id, _ = store.add_set(live_record(summary, detail, datetime.now(UTC), side), session_id, kind,
-                                      routine_id=routine_id)
+        session_id, _ = store.add_set(result, session_id, kind, routine_id=routine_id)
     except Exception as exc:
         log.exception("saving a set to history failed")
         return None, _save_problem(exc, "The set")
@@ -139,19 +101,19 @@ def unsaved_words(n: int, problem: str) -> str:
     return f"{problem} {sets} kept here and saving is tried again every few seconds."
 
 
-def save_new_live_sets(session: object, sets: Sequence[SetSummary]) -> str | None:
+def save_new_live_sets(session: object, sets: Sequence[SetResult]) -> str | None:
     """Live page: save every filed set not saved yet, into one history session per browser session.
 
-    Returns a problem message to show, or None.
+    Returns a problem message to show, or None. (`session` is the page's LiveSession; its sets carry all
+    their records, so it is not asked for anything.)
     """
-    saved: list[SetSummary] = st.session_state.setdefault(LIVE_SAVED_KEY, [])
+    saved: list[SetResult] = st.session_state.setdefault(LIVE_SAVED_KEY, [])
     gate: RetryGate = st.session_state.setdefault(LIVE_RETRY_KEY, RetryGate())
     unsaved = [s for s in sets if not any(s is done for done in saved)]
     now = time.monotonic()
     if unsaved and gate.due(now):
         for summary in unsaved:
-            detail = session.detail(summary) if isinstance(session, RecordingSession) else None
-            sid, problem = save_live_set(summary, detail, st.session_state.get(LIVE_SESSION_KEY))
+            sid, problem = save_live_set(summary, st.session_state.get(LIVE_SESSION_KEY))
             if sid is None:  # kept: tried again on a later refresh
                 gate.failed(now)
                 st.session_state[LIVE_PROBLEM_KEY] = problem
@@ -177,7 +139,7 @@ def save_review(report: Report, clip_name: str) -> tuple[int | None, str | None]
     if store is None:
         return None, problem
     try:
-        sid, _ = store.add_set(review_record(report, datetime.now(UTC)), kind="review", source=clip_name)
+        sid, _ = store.add_set(report.set_result(datetime.now(UTC)), kind="review", source=clip_name)
     except Exception as exc:
         log.exception("saving a review to history failed")
         return None, _save_problem(exc, "The review")

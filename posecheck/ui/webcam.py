@@ -13,7 +13,8 @@ import av
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from posecheck.live import LiveSession, LiveSnapshot, SetSummary, ice_servers_from_env
+from posecheck.live import LiveSession, LiveSnapshot, ice_servers_from_env
+from posecheck.records import SetResult
 
 VIDEO_CONSTRAINTS = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
                      "audio": False}
@@ -72,9 +73,5 @@ def camera_check(snap: LiveSnapshot) -> None:
         st.warning(check.message, icon=ISSUE_ICONS.get(check.issue, ":material/warning:"))
 
 
-def set_words(s: SetSummary) -> str:
-    if s.holds_done or (not s.reps_total and s.best_hold_s):
-        return f"{s.holds_done} hold{'s' * (s.holds_done != 1)} done, best {s.best_hold_s:.1f} s"
-    if s.per_side:
-        return f"{s.reps_left} left / {s.reps_right} right reps"
-    return f"{s.reps_total} rep{'s' * (s.reps_total != 1)}"
+def set_words(s: SetResult) -> str:
+    return s.counts_words()

@@ -74,6 +74,26 @@ def exercise_picker(catalog: Catalog, key: str) -> Exercise | None:
     return catalog.exercises[ex_id]
 
 
+AUTO = "__auto__"  # the exercise choice that recognises the exercise from the clip
+AUTO_WORDS = "Recognise automatically"
+
+
+def exercise_or_auto(catalog: Catalog, key: str) -> Exercise | str | None:
+    """The exercise select box with "Recognise automatically" first (and the default): an Exercise, AUTO, or
+    None (nothing drawn) when no definition loaded."""
+    exercises = sorted(catalog.exercises.values(), key=lambda e: e.name.lower())
+    if not exercises:
+        return None
+    ids = [AUTO, *(e.id for e in exercises)]
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = AUTO
+    ex_id = st.selectbox("Exercise", ids, key=key,
+                         format_func=lambda i: AUTO_WORDS if i == AUTO else catalog.exercises[i].name,
+                         help="Recognise automatically finds the exercise from how you move; you are asked when "
+                              "it is not sure.")
+    return AUTO if ex_id == AUTO else catalog.exercises[ex_id]
+
+
 def targets_text(ex: Exercise) -> str:
     t = ex.targets
     parts = []

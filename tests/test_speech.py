@@ -1,0 +1,117 @@
+"""The speech planner (what the voice says, and when) over live snapshots and routine states: pure, no browser."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from posecheck.live import CameraCheck, LiveSnapshot
+from posecheck.speech import CUE_REPEAT_S, KEEP_S, RoutineSpeech, SpeechPlanner, number_words
+
+CHECKED = CameraCheck(True, "ok", "Counting", 1.0)
+BASE = LiveSnapshot(
+    running=True, exercise_id="squat", check=CHECKED, counting=True, reps_left=0, reps_right=0, reps_total=0,
+    partial=0, hold_s=None, hold_target_s=None, phase="rest", cue=None, cue_severity="info", view="side",
+    current=None, sets=(), rep_seq=0, hold_seq=0, frames=10, frames_with_pose=10, fps=30.0, callback_ms=5.0,
+    frame_size=(640, 480), error=None)
+
+
+def texts(utterances) -> list[str]:
+    return [u.text for u in utterances]
+
+
+def run(planner: SpeechPlanner, snaps: list[LiveSnapshot], t0: float = 0.0, step: float = 0.5,
+        hold_words: str = "lower slowly") -> list[str]:
+    said = []
+    for i, snap in enumerate(snaps):
+        said += texts(planner.plan(snap, t0 + i * step, hold_words))
+    return said
+
+
+def test_counts_each_rep_once_in_order_and_never_replays_the_past():
+    p = SpeechPlanner()
+    old = replace(BASE, reps_total=4, rep_seq=4)  # the page opened on a set already 4 reps in
+    snaps = [old, old, replace(old, reps_total=5, rep_seq=5), replace(old, reps_total=5, rep_seq=5),
+             replace(old, reps_total=6, rep_seq=6)]
+    assert run(p, snaps) == ["five", "six"]
+    ids = [u.id for u in p.recent]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_per_side_says_the_side_that_grew():
+    p = SpeechPlanner()
+    s0 = replace(BASE, exercise_id="lunge")
+    snaps = [s0, replace(s0, reps_left=1, reps_total=1, rep_seq=1), replace(s0, reps_left=1, reps_right=1,
+                                                                          reps_total=2, rep_seq=2),
+             replace(s0, reps_left=2, reps_right=1, reps_total=3, rep_seq=3)]
+    assert run(p, snaps) == ["one", "one", "two"]
+
+
+def test_hold_is_announced_counted_down_and_ended_once():
+    p = SpeechPlanner()
+    hold = replace(BASE, exercise_id="glute_bridge", phase="hold", hold_target_s=5.0)
+    snaps = [replace(hold, hold_s=None)] + [replace(hold, hold_s=t / 2) for t in range(0, 13)]
+    assert run(p, snaps) == ["Hold", "three", "two", "one", "lower slowly"]
+    # The next hold starts over.
+    again = [replace(hold, hold_s=None), replace(hold, hold_s=0.5), replace(hold, hold_s=4.5),
+             replace(hold, hold_s=5.0)]
+    assert run(p, again, t0=20.0, hold_words="and relax") == ["Hold", "one", "and relax"]
+
+
+def test_short_holds_are_not_talked_over():
+    p = SpeechPlanner()
+    short = replace(BASE, phase="hold", hold_target_s=2.0)
+    assert run(p, [replace(short, hold_s=t / 2) for t in range(6)]) == []
+
+
+def test_one_cue_per_rep_never_the_same_cue_within_a_few_seconds_never_over_a_count():
+    p = SpeechPlanner()
+    lean = replace(BASE, cue="Keep your chest up", cue_severity="warning", rep_seq=1, reps_total=1)
+    # First look: the cue of rep 1 (the count was before the page looked).
+    said = run(p, [lean, lean, replace(lean, cue="Squat deeper")])
+    assert said == ["Keep your chest up"]  # one cue in this rep, whatever else comes up in it
+    # Rep 2 counted in the same refresh as the cue: the count speaks, the cue waits for silence.
+    rep2 = replace(lean, rep_seq=2, reps_total=2)
+    said = run(p, [rep2], t0=2.0)
+    assert said == ["two"]
+    # Later in rep 2: the same cue is still within CUE_REPEAT_S of the last time: not again.
+    assert run(p, [rep2], t0=4.0) == []
+    # After CUE_REPEAT_S, in rep 3, it may come again.
+    rep3 = replace(lean, rep_seq=3, reps_total=3)
+    assert run(p, [rep3, rep3, rep3], t0=2.0 + CUE_REPEAT_S) == ["three", "Keep your chest up"]
+
+
+def test_info_cues_and_paused_frames_say_nothing():
+    p = SpeechPlanner()
+    info = replace(BASE, cue="Nice and slow", cue_severity="info")
+    assert run(p, [info, info]) == []
+
+
+def test_camera_check_lines_are_said_once_and_counting_is_announced():
+    p = SpeechPlanner()
+    far = replace(BASE, counting=False, check=CameraCheck(False, "too_far", "Come a little closer to the camera", 0))
+    still = replace(far, check=CameraCheck(False, "hold_still", "Hold still...", 0.5))
+    stopped = replace(far, running=False)  # the page opened before START
+    said = run(p, [stopped, far, far, far, still, BASE, BASE, BASE])  # "counting" waits for the voice to finish
+    assert said == ["Come a little closer to the camera", "Counting. Go ahead."]
+
+
+def test_browser_list_keeps_only_recent_lines():
+    p = SpeechPlanner()
+    run(p, [BASE, replace(BASE, rep_seq=1, reps_total=1)])
+    assert [u["text"] for u in p.browser_list(1.0)] == ["one"]
+    assert p.browser_list(1.0 + KEEP_S + 1) == []
+
+
+def test_routine_says_set_done_the_next_step_the_rest_and_routine_done():
+    r = RoutineSpeech()
+    said = texts(r.plan([], "", None, None, False, 0.0))
+    said += texts(r.plan(["set 1"], "Switch sides: left side next", 30.0, "Single-leg raise (left)", False, 1.0))
+    for t, left in ((2.0, 29.0), (3.0, 3.0), (3.5, 2.5), (4.0, 2.0), (5.0, 1.0), (5.5, 0.5)):
+        said += texts(r.plan(["set 1"], "Switch sides: left side next", left, "Single-leg raise (left)", False, t))
+    said += texts(r.plan(["set 1", "set 2"], "", None, None, True, 9.0))
+    assert said == ["Set done. Switch sides: left side next", "Rest 30 seconds. Next: Single-leg raise (left).",
+                    "three", "two", "one", "Set done.", "Routine done. Well done."]
+
+
+def test_number_words():
+    assert [number_words(n) for n in (1, 3, 12, 20, 21)] == ["one", "three", "twelve", "twenty", "21"]
