@@ -83,7 +83,8 @@ def test_duplicate_ids_are_shown_and_neither_is_offered(ex_dir: Path):
     shutil.copy(EXERCISES_DIR / "squat.toml", ex_dir / "squat_v2.toml")
     at = start()
     assert any("squat.toml and squat_v2.toml: both define the exercise id 'squat'" in w.value for w in at.warning)
-    assert at.selectbox(key="review_exercise").options == ["Forward lunge"]
+    # "Recognise automatically" leads the list; of the exercises only the unambiguous one is offered.
+    assert at.selectbox(key="review_exercise").options == ["Recognise automatically", "Forward lunge"]
 
 
 def test_markdown_in_an_exercise_file_is_shown_as_text_never_fetched(ex_dir: Path):
@@ -97,6 +98,8 @@ def test_markdown_in_an_exercise_file_is_shown_as_text_never_fetched(ex_dir: Pat
         squat = squat.replace(old, new)
     (ex_dir / "squat.toml").write_text(squat)
     at = start()
+    pick = at.selectbox(key="review_exercise")
+    pick.select(next(o for o in pick.options if o.startswith("Squat"))).run()  # its description and tips show
     html = rendered_html(at)
     assert "<img" not in html and "<a " not in html, html
     assert "example.com" in html  # the text itself is there ...

@@ -155,10 +155,11 @@ def test_sample_analysis_shows_the_true_counts_and_is_cached_with_real_mediapipe
     assert got["Person detected"].endswith("%") and int(got["Person detected"][:-1]) >= 80, got
     assert "Faults" in got and "Partial reps" in got
 
-    # The annotated clip, the charts and the three exports are there.
+    # The annotated clip, the charts and the four exports (the physiotherapist's PDF last) are there.
     videos = at.get("video")
     assert len(videos) == 1 and videos[0].proto.url, "annotated video missing"
-    assert [d.label for d in at.get("download_button")] == ["JSON report", "Reps CSV", "Annotated MP4"]
+    assert [d.label for d in at.get("download_button")] == ["JSON report", "Reps CSV", "Annotated MP4",
+                                                           "Physio report (PDF)"]
     assert len(at.get("vega_lite_chart")) == 2  # drive signal + hip/knee angles
     assert any("analysed in" in c.value for c in at.caption)
     assert analysis.result_cache().analyses == before + 1

@@ -24,7 +24,7 @@ from posecheck.synth.generate import truth_path
 
 pytestmark = pytest.mark.e2e
 
-FPS = 15.0  # half the frames of the 30 fps truth summaries: the same motions, and a webcam's rate under load
+FPS = 30.0  # the rate of the labelled real clips (and of the truth summaries)
 HOLD_TOL_S = 1.0  # a hold is timed from settling in the position: the moves into and out of it are not the hold
 # A rep whose peak lies this close to the textbook target (as a share of the range) is neither clearly full nor
 # clearly shallow once MediaPipe has read it: its flag is not asserted (the count still is).

@@ -51,7 +51,8 @@ class CircleCounter:
     lengths) carry no direction and are skipped, so pauses and jitter add nothing.
     """
 
-    min_step = 0.01
+    min_step = 0.02
+    cusp = math.radians(135)
 
     def __init__(self, spec: CircleSpec) -> None:
         self.spec = spec
@@ -65,6 +66,14 @@ class CircleCounter:
         self._path = 0.0
         self._start = 0.0
         self._scale = 0.0
+        self._since_turn_reset()
+
+    def _since_turn_reset(self) -> None:
+        # The extremes of the running turn (and the path drawn by then): a loop in either direction is measured
+        # from the opposite extreme, so a reversal after part of a loop starts its count at once instead of first
+        # unwinding the leftover turn of the old direction (which lost the first reversed circle).
+        self._lo = self._hi = self._turn
+        self._path_lo = self._path_hi = self._path
 
     def add(self, t: float, side: str, leg: float, pos: np.ndarray) -> tuple[float, str] | None:
         """One frame: the leg's drawn length and the ankle's position from the hip (pixels)."""
@@ -86,14 +95,33 @@ class CircleCounter:
         self._last = pos
         heading = math.atan2(step[1], step[0])
         if self._heading is not None:
-            self._turn += (heading - self._heading + math.pi) % (2 * math.pi) - math.pi
-            self._path += length
+            change = (heading - self._heading + math.pi) % (2 * math.pi) - math.pi
+            if abs(change) > self.cusp:
+                # Travel reversed (a swing back, a change of direction, jitter at rest): a U-turn's sign is
+                # arbitrary, so it turns nothing and the loop count starts again from here.
+                self._since_turn_reset()
+            else:
+                self._turn += change
+                self._path += length
+                self._track_extremes()
         self._heading = heading
-        # A full turn over a path too short for a loop of min_radius is jitter, not a circle.
-        if abs(self._turn) >= 2 * math.pi and self._path >= 2 * math.pi * self.spec.min_radius:
-            direction = "cw" if self._turn > 0 else "ccw"  # image y grows down: positive = clockwise
-            self._turn -= math.copysign(2 * math.pi, self._turn)
-            self._path = 0.0
-            start, self._start = self._start, t
-            return start, direction
-        return None
+        return self._loop(t)
+
+    def _track_extremes(self) -> None:
+        if self._turn < self._lo:
+            self._lo, self._path_lo = self._turn, self._path
+        if self._turn > self._hi:
+            self._hi, self._path_hi = self._turn, self._path
+
+    def _loop(self, t: float) -> tuple[float, str] | None:
+        """A full turn since the opposite extreme, over a path long enough for a loop of min_radius."""
+        need = 2 * math.pi * self.spec.min_radius
+        if self._turn - self._lo >= 2 * math.pi and self._path - self._path_lo >= need:
+            direction = "cw"  # image y grows down: a positive turn is clockwise
+        elif self._hi - self._turn >= 2 * math.pi and self._path - self._path_hi >= need:
+            direction = "ccw"
+        else:
+            return None
+        self._since_turn_reset()
+        start, self._start = self._start, t
+        return start, direction
