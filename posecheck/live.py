@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -55,6 +57,7 @@ MIN_VIS = 0.5
 FPS_WINDOW_S = 2.0
 MAX_GAP_S = 5.0  # a pause longer than this between frames (a frozen camera) is not treated as motion time
 JOIN_S = 5.0  # how long close() waits for the pose worker's frame in flight (one inference, ~30 ms)
+POSE_NICE = int(os.environ.get("POSECHECK_AB_POSE_NICE", "5"))  # TEMP A/B
 
 # Landmarks that must be inside the frame for "whole body": head, shoulders, hips, knees, ankles.
 _BODY = {
@@ -382,6 +385,7 @@ class LiveSession:
 
     def _work(self, box: LatestOnly[tuple[np.ndarray, float, int]]) -> None:
         """The pose worker's loop: the newest frame -> the frame step, until the mailbox closes."""
+        _lower_priority(POSE_NICE)
         while (item := box.take()) is not None:
             rgb, t_s, epoch = item
             with self._lock:
@@ -518,6 +522,22 @@ class LiveSession:
 
 
 _NO_PERSON = Kinematics(0.0, False)
+
+
+def _lower_priority(nice: int) -> None:
+    """Lower this thread's CPU priority by `nice`, so on a busy machine the pose slows down, not the video.
+
+    Linux only: there a thread's nice value is its own, and threads it starts inherit it, so MediaPipe's
+    graph threads (built on this thread with the stream's first frame) follow. Elsewhere the call would
+    lower the whole process, video included, so it is left alone.
+    """
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+    except OSError:  # not allowed here (a sandbox): the pose simply keeps the default priority
+        log.debug("could not lower the pose worker's priority", exc_info=True)
 
 
 def _check_words(check: CameraCheck) -> str:
