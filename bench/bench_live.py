@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+CAMERA_FPS = 30.0  # what Chromium's fake camera sends (the MJPEG clip's rate, asked for by the page)
 
 
 def bare_mediapipe(frames: list[np.ndarray]) -> float:
@@ -113,8 +114,22 @@ def browser_fps(seconds: float) -> dict[str, float] | None:
             run = harness.run_live_page(url, clip, folder, run_s=seconds)
     video, pose = _steady(run.video_samples, run.video_fps), _steady(run.pose_samples, run.pose_fps)
     return {"video_median": statistics.median(video), "video_min": min(video), "video_end": run.video_fps,
+            "video_ms": run.video_ms,
             "pose_median": statistics.median(pose), "pose_ms": run.pose_ms, "frames": run.frames, "reps": run.reps,
             "seconds": run.counting_s}
+
+
+def _print_browser(res: dict[str, float], bare_fps: float) -> None:
+    ratio = res["video_median"] / bare_fps
+    print(f"browser (Chromium fake camera, WebRTC round trip): video {res['video_median']:.1f} fps median, "
+          f"{res['video_min']:.1f} min, {res['video_end']:.1f} at the end ({res['video_ms']:.1f} ms per frame); "
+          f"pose {res['pose_median']:.1f} fps median ({res['pose_ms']:.1f} ms per pose); {res['frames']} pose frames, "
+          f"{res['reps']} reps in {res['seconds']:.1f} s")
+    print(f"ratio browser video fps / bare MediaPipe fps: {ratio:.2f}   (goals: >= 0.95 and video >= 25 fps: "
+          f"{'met' if ratio >= 0.95 and res['video_median'] >= 25 else 'NOT met'})")
+    # The fake camera sends CAMERA_FPS: with MediaPipe faster than that, 0.95 of it is out of any video's reach.
+    print(f"ratio browser video fps / min(bare MediaPipe, camera {CAMERA_FPS:g}) fps: "
+          f"{res['video_median'] / min(bare_fps, CAMERA_FPS):.2f}")
 
 
 def _steady(samples: list[float], end: float) -> list[float]:
@@ -162,13 +177,7 @@ def main() -> int:
     if not args.no_browser:
         res = browser_fps(args.browser_seconds)
         if res is not None:
-            ratio = res["video_median"] / (1000 / b)
-            print(f"browser (Chromium fake camera, WebRTC round trip): video {res['video_median']:.1f} fps median, "
-                  f"{res['video_min']:.1f} min, {res['video_end']:.1f} at the end; pose {res['pose_median']:.1f} fps "
-                  f"median ({res['pose_ms']:.1f} ms per pose); {res['frames']} pose frames, {res['reps']} reps in "
-                  f"{res['seconds']:.1f} s")
-            print(f"ratio browser video fps / bare MediaPipe fps: {ratio:.2f}   (goals: >= 0.95 and video >= 25 fps: "
-                  f"{'met' if ratio >= 0.95 and res['video_median'] >= 25 else 'NOT met'})")
+            _print_browser(res, 1000 / b)
     tmp.cleanup()
     return 0
 

@@ -149,9 +149,9 @@ def _history_panel() -> None:
         size = f"{snap.frame_size[0]}x{snap.frame_size[1]}" if snap.frame_size else "-"
         pct = 100 * snap.frames_with_pose / snap.frames if snap.frames else 0.0
         # Video and pose rates apart: the video runs at the camera's rate, the pose as fast as it can beside it.
-        st.caption(f"{'Live' if snap.running else 'Camera off'} · video {snap.video_fps:.1f} fps · pose "
-                   f"{snap.pose_fps:.1f} fps · {snap.pose_ms:.1f} ms per pose · {size} · frames {snap.frames} · "
-                   f"person found in {pct:.0f}% · view {snap.view}")
+        st.caption(f"{'Live' if snap.running else 'Camera off'} · video {snap.video_fps:.1f} fps "
+                   f"({snap.video_ms:.1f} ms) · pose {snap.pose_fps:.1f} fps ({snap.pose_ms:.1f} ms) · {size} · "
+                   f"frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}")
 
 
 def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
