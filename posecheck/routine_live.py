@@ -1,6 +1,6 @@
 """Live routines without Streamlit: a LiveSession that follows a routine's plan and a controller that leads.
 
-`RecordingSession` is a `LiveSession` that measures progress toward a routine's `SetPlan` on the camera
+`RecordingSession` is a `LiveSession` that measures progress toward a routine's `SetPlan` on the pose
 thread (the set so far as a `SetResult`), so the page only reads a published reference, and files each
 set with the plan's side, targets and number.
 
@@ -13,8 +13,6 @@ skipped; `filed` are the ones to save.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-
-import numpy as np
 
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
@@ -90,12 +88,10 @@ class RecordingSession(LiveSession):
     def progress(self) -> Progress:
         return self._progress  # one reference, replaced whole: safe to read from any thread
 
-    def process(self, rgb: np.ndarray, t_s: float) -> np.ndarray:
-        with self._lock:  # reentrant: the parent takes it again
-            out = super().process(rgb, t_s)
-            if self._plan is not None:
-                self._progress = Progress(self._summary("in progress"))
-            return out
+    def _after_frame(self) -> None:
+        """On the pose thread, under the session lock, after each frame: the set so far against its plan."""
+        if self._plan is not None:
+            self._progress = Progress(self._summary("in progress"))
 
     def _summary(self, ended: SetEnd) -> SetResult | None:
         """The set as the plan's: its side, targets and number (a plain live set otherwise)."""

@@ -21,7 +21,8 @@ from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mj
 
 RUN_S = 12.0  # seconds of counting after the camera check passes
 CLIP_REPS = 3
-STATS_RE = re.compile(r"([\d.]+) fps · ([\d.]+) ms per frame · (\S+) · frames (\d+) · person found in (\d+)%")
+STATS_RE = re.compile(r"video ([\d.]+) fps \(([\d.]+) ms\) · pose ([\d.]+) fps \(([\d.]+) ms\) · (\S+) · "
+                      r"frames (\d+) · person found in (\d+)%")
 # Counts `playing` events of <audio> elements: the rep beeps (media events do not bubble; capture them).
 BEEP_COUNTER_JS = """
 window.__beeps = 0;
@@ -33,15 +34,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 @dataclass
 class LiveRun:
-    fps: float = 0.0  # processed frames per second, as the page shows it at the end
-    callback_ms: float = 0.0
+    video_fps: float = 0.0  # annotated frames sent back per second, as the page shows it at the end
+    video_ms: float = 0.0  # the video callback's time per frame (drawing; the pose is not in it)
+    pose_fps: float = 0.0  # frames through the pose per second (the pose runs beside the video, never in its way)
+    pose_ms: float = 0.0
     frames: int = 0
     person_pct: int = 0
     reps: int = 0
     beeps: int = 0
     counting_s: float = 0.0  # how long the page counted (after the camera check)
     check_s: float = 0.0  # START click -> camera check passed
-    fps_samples: list[float] = field(default_factory=list)
+    video_samples: list[float] = field(default_factory=list)  # one per stats read while counting
+    pose_samples: list[float] = field(default_factory=list)
     frames_at_count: int | None = None  # frames processed when counting started (the first stats read after)
     reps_after_stop: str = ""  # the stopped page's summary line
     screenshot: Path | None = None
@@ -78,15 +82,16 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
                 time.sleep(0.5)
                 stats = _stats(page)
                 if stats:
-                    run.fps_samples.append(stats[0])
+                    run.video_samples.append(stats[0])
+                    run.pose_samples.append(stats[2])
                     if run.frames_at_count is None:
-                        run.frames_at_count = stats[3]
+                        run.frames_at_count = stats[5]
             run.counting_s = time.monotonic() - t_count
             run.beeps = int(page.evaluate("window.__beeps"))  # before the reps: a beep follows its count
             run.reps = int(_metric(page, "Reps"))
             stats = _stats(page)
             assert stats is not None, "no frame statistics on the page"
-            run.fps, run.callback_ms, _, run.frames, run.person_pct = stats
+            run.video_fps, run.video_ms, run.pose_fps, run.pose_ms, _, run.frames, run.person_pct = stats
             shots.mkdir(parents=True, exist_ok=True)
             run.screenshot = shots / "live.png"
             page.screenshot(path=str(run.screenshot), full_page=True)
@@ -101,13 +106,13 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
     return run
 
 
-def _stats(page) -> tuple[float, float, str, int, int] | None:  # noqa: ANN001 - playwright's Page
+def _stats(page) -> tuple[float, float, float, float, str, int, int] | None:  # noqa: ANN001 - playwright's Page
     box = page.locator(".st-key-live_stats")
     try:
         m = STATS_RE.search(box.inner_text(timeout=2_000))
     except Exception:  # the fragment is being redrawn; the next poll reads it
         return None
-    return (float(m[1]), float(m[2]), m[3], int(m[4]), int(m[5])) if m else None
+    return (float(m[1]), float(m[2]), float(m[3]), float(m[4]), m[5], int(m[6]), int(m[7])) if m else None
 
 
 def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
@@ -127,9 +132,10 @@ def test_live_page_counts_reps_from_a_fake_camera(tmp_path: Path):
     OUTPUT_DIR.mkdir(exist_ok=True)
     for name in ("live.png", "live_stopped.png"):
         shutil.copy(tmp_path / name, OUTPUT_DIR / name)
-    print(f"\nlive page: {run.fps:.1f} fps processed, {run.callback_ms:.1f} ms per frame, {run.frames} frames, "
-          f"person {run.person_pct}%, {run.reps} reps in {run.counting_s:.1f} s of counting "
-          f"(camera check {run.check_s:.1f} s), {run.beeps} beeps; screenshots in {OUTPUT_DIR}")
+    print(f"\nlive page: video {run.video_fps:.1f} fps ({run.video_ms:.1f} ms per frame), pose {run.pose_fps:.1f} fps "
+          f"({run.pose_ms:.1f} ms per pose), {run.frames} frames, person {run.person_pct}%, {run.reps} reps in "
+          f"{run.counting_s:.1f} s of counting (camera check {run.check_s:.1f} s), {run.beeps} beeps; "
+          f"screenshots in {OUTPUT_DIR}")
 
     assert run.frames_at_count is not None and run.frames > run.frames_at_count  # frames flowed while counting
     assert run.person_pct >= 80

@@ -11,7 +11,7 @@ CHECKED = CameraCheck(True, "ok", "Counting", 1.0)
 BASE = LiveSnapshot(
     running=True, exercise_id="squat", check=CHECKED, counting=True, reps_left=0, reps_right=0, reps_total=0,
     partial=0, hold_s=None, hold_target_s=None, phase="rest", cue=None, cue_severity="info", view="side",
-    current=None, sets=(), rep_seq=0, hold_seq=0, frames=10, frames_with_pose=10, fps=30.0, callback_ms=5.0,
+    current=None, sets=(), rep_seq=0, hold_seq=0, frames=10, frames_with_pose=10, pose_fps=30.0, pose_ms=5.0,
     frame_size=(640, 480), error=None)
 
 

@@ -2,9 +2,9 @@
 
 All the work happens in `posecheck.live.LiveSession`, one per browser session, kept in `st.session_state`
 so reruns (every widget click) never reset counts. The WebRTC frame callback runs on a worker thread and
-never touches `st.*`: it only calls `session.process`. A fragment re-runs every half second to read the
-session's snapshot (camera check, counters, sets, fps) and to play a short beep once per counted rep or
-completed hold.
+never touches `st.*`: it only calls `session.video_frame` (the pose runs on the session's own worker). A
+fragment re-runs every half second to read the session's snapshot (camera check, counters, sets, video and
+pose fps) and to play a short beep once per counted rep or completed hold.
 """
 
 from __future__ import annotations
@@ -148,8 +148,10 @@ def _history_panel() -> None:
     with st.container(key="live_stats"):
         size = f"{snap.frame_size[0]}x{snap.frame_size[1]}" if snap.frame_size else "-"
         pct = 100 * snap.frames_with_pose / snap.frames if snap.frames else 0.0
-        st.caption(f"{'Live' if snap.running else 'Camera off'} · {snap.fps:.1f} fps · {snap.callback_ms:.1f} ms per "
-                   f"frame · {size} · frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}")
+        # Video and pose rates apart: the video runs at the camera's rate, the pose as fast as it can beside it.
+        st.caption(f"{'Live' if snap.running else 'Camera off'} · video {snap.video_fps:.1f} fps "
+                   f"({snap.video_ms:.1f} ms) · pose {snap.pose_fps:.1f} fps ({snap.pose_ms:.1f} ms) · {size} · "
+                   f"frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}")
 
 
 def _counters(snap: LiveSnapshot, ex: Exercise) -> None:

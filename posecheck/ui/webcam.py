@@ -1,7 +1,9 @@
 """The browser camera, shared by the Live and Routine pages: one streamlit-webrtc streamer feeding a LiveSession.
 
 Explicit ICE servers (never fetched from the internet), newest-frame processing; the frame callback runs on
-the WebRTC worker thread and only calls `session.process`, never st.*.
+the WebRTC worker thread and only calls `session.video_frame`, never st.*. That call hands the frame to the
+session's pose worker and returns at once with the newest pose result drawn on, so the video keeps the
+camera's rate however long the pose takes.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def frame_callback(session: LiveSession) -> Callable[[av.VideoFrame], av.VideoFr
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
         rgb = frame.to_ndarray(format="rgb24")
         t = frame.time  # pts * time_base: the camera's own clock, so dropped frames do not skew timers
-        out = session.process(rgb, float(t) if t is not None else time.monotonic())
+        out = session.video_frame(rgb, float(t) if t is not None else time.monotonic())
         return av.VideoFrame.from_ndarray(out, format="rgb24")
 
     return callback
@@ -48,7 +50,7 @@ def streamer(key: str, session: LiveSession) -> bool:
         media_stream_constraints=VIDEO_CONSTRAINTS,
         video_frame_callback=frame_callback(session),
         on_video_ended=session.close,  # stop, dropped connection, closed tab: keep the counts, free MediaPipe
-        async_processing=True,  # the worker processes the newest frame and drops the backlog
+        async_processing=True,  # the callback runs off the event loop; a backlog (rare: it only draws) is dropped
         video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "playsInline": True,
                           "style": {"width": "100%", "borderRadius": "0.5rem"}},
     )
