@@ -22,11 +22,14 @@ class Recorder:
     attach: Callable[[str, str], None] = lambda code, severity: None
 
     def fault(self, t: float, code: str, message: str, severity: str, side: str | None,
-              events: list[Event]) -> None:
+              events: list[Event], attach: bool = True) -> None:
+        """`attach`: the fault belongs to the rep or hold in progress (a judgement of a rep already recorded does
+        not: by then the next rep, on the other leg, may be under way)."""
         f = FaultEvent(round(t, 3), code, message, severity, side)
         self.faults.append(f)
         events.append(Event("fault", t, side, message, fault=f))
-        self.attach(code, severity)
+        if attach:
+            self.attach(code, severity)
 
     def reps_by_side(self) -> dict[str, int]:
         out = {"left": 0, "right": 0, "both": 0}

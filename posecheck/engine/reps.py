@@ -631,13 +631,13 @@ class RepStrategy(Strategy):
         if not cand.counted:
             rec = self._rep_record(cand, t, full, False, hold_s, faults)
             self.rec.partials.append(rec)
-            self.rec.fault(t, "partial_rep", m.partial_cue, "warning", ch.side, events)
+            self.rec.fault(t, "partial_rep", m.partial_cue, "warning", ch.side, events, attach=False)
             events.append(Event("partial", t, ch.side, m.partial_cue, rep=rec))
             return
         for code, cue, severity, due in self._rep_faults(ch, full, hold_s):
             if due and code not in faults:
                 faults.append(code)
-                self.rec.fault(t, code, cue, severity, ch.side, events)
+                self.rec.fault(t, code, cue, severity, ch.side, events, attach=False)
         errors = {c.code for c in self.ex.checks if c.severity == "error"} | {"hold_short"}
         rec = self._rep_record(cand, t, full, full and not (set(faults) & errors), hold_s, faults)
         self.rec.reps.append(rec)
