@@ -21,11 +21,6 @@ from posecheck.records import Event, HoldRecord
 WRONG_SIDE_S = 1.5  # the other leg in position this long (the set is for one side): say so
 RELEASE_BAND_DEG = 5.0  # a stretch is released this far short of depth_min (readings near it wobble)
 ENTER_GRACE_S = 0.25  # getting settled survives a reading this brief out of position (a one-frame glitch)
-# Leaving a deep stretch: it is over once the person has come back this share of the way from their own level
-# toward depth_min (a stretch held well past depth_min would otherwise run on through most of the way out).
-LEAVE_SHARE = 0.5
-AT_LEVEL_DEG = 3.0  # within this of its level a stretch is still held (a held stretch wobbles by about this)
-LEVEL_FRAMES = 90  # the hold's own level: the median of its last ~3 s of depth readings (it may ease deeper)
 
 
 @dataclass
@@ -38,10 +33,6 @@ class _Hold:
     completed: bool = False
     faults: list[str] = field(default_factory=list)
     depth: list[float] = field(default_factory=list)  # the depth signal while counted (see HoldSpec)
-    at_level_s: float | None = None  # the last counted frame at the hold's own depth (leaving starts after it)
-
-    def level(self) -> float:
-        return float(np.median(self.depth[-LEVEL_FRAMES:]))
 
     @property
     def duration_s(self) -> float:
@@ -169,8 +160,6 @@ class HoldStrategy(Strategy):
                 return
             h.last_s = t
             self._add_depth(h, values)
-            if self._at_level(h):
-                h.at_level_s = t
             self.phase = "hold"
         elif t - h.last_s > self.spec.grace_s:
             self._end(events)
@@ -200,21 +189,14 @@ class HoldStrategy(Strategy):
                 and self._signed_depth(v) - level >= spec.deepen_deg)
 
     def _released(self, h: _Hold, values: Values) -> bool:
-        """Held as a stretch (its median at depth_min or beyond) and now clearly on the way out: back from its own
-        level by half its depth past depth_min (at least the wobble band)."""
+        """Held as a stretch (its median at depth_min or beyond) and now clearly shallower than depth_min."""
         spec = self.spec
         if spec.depth_signal is None or spec.depth_min is None or len(h.depth) < 5:
             return False
         v = spec.depth_signal.evaluate(values, h.side)
-        floor, level = self._signed_depth(spec.depth_min), h.level()
-        if not math.isfinite(v) or float(np.median(h.depth)) < floor:
-            return False
-        back = max(RELEASE_BAND_DEG, LEAVE_SHARE * (level - floor))
-        return self._signed_depth(v) < level - back
-
-    def _at_level(self, h: _Hold) -> bool:
-        """The newest depth reading is at the hold's own level (within the band a held stretch wobbles in)."""
-        return len(h.depth) < 5 or h.depth[-1] >= h.level() - AT_LEVEL_DEG
+        floor = self._signed_depth(spec.depth_min)
+        return (math.isfinite(v) and float(np.median(h.depth)) >= floor
+                and self._signed_depth(v) < floor - RELEASE_BAND_DEG)
 
     def _restart_deeper(self, h: _Hold, t: float, values: Values, events: list[Event]) -> None:
         """What was held so far was the start position (unless it already reached the target: then it was a hold
@@ -236,14 +218,12 @@ class HoldStrategy(Strategy):
         self.entering_side = None
         self.phase = "setup"
         ht = self.ex.targets.hold_s or 0.0
-        # A stretch with a depth signal ends where its depth was last held, not partway out of it.
-        end = h.last_s if h.at_level_s is None or not h.depth else min(h.last_s, h.at_level_s)
-        dur = round(end - h.start_s, 2)
-        rec = HoldRecord(h.side, round(h.start_s, 2), round(end, 2), dur,
+        dur = round(h.last_s - h.start_s, 2)
+        rec = HoldRecord(h.side, round(h.start_s, 2), round(h.last_s, 2), dur,
                          dur >= ht - 0.25 and "bouncing" not in h.faults, tuple(dict.fromkeys(h.faults)))
         if dur >= min(1.0, ht):
             self.rec.holds.append(rec)
-            events.append(Event("hold_end", end, h.side, f"held {dur:.1f} s", hold=rec))
+            events.append(Event("hold_end", h.last_s, h.side, f"held {dur:.1f} s", hold=rec))
 
     def wrong_side(self) -> str | None:
         return self.others[0] if self.others and self._wrong.active(self._t) else None
