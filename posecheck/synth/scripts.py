@@ -106,7 +106,7 @@ HANG = {"left": (-95.0, -85.0), "right": (-95.0, -85.0)}
 # --- standing ------------------------------------------------------------------------------------
 
 
-def _standing(b: Body, ankle0: np.ndarray, x: float, lean: float, arm: float) -> object:
+def _standing(b: Body, ankle0: np.ndarray, x: float, lean: float, arm: float) -> Joints:
     """A standing/squatting pose: x=0 stands tall (knee 180), x=1 is a deep squat (knee 80)."""
     shin_deg, thigh_deg = 90 - 25 * x, 90 + 75 * x  # ankle->knee, knee->hip
     knees, ankles = {}, {}
