@@ -424,23 +424,34 @@ def symmetry_fit(ex: Exercise, frames: _Frames, reps: list) -> float:
     """One-leg exercises move one leg while the other stays; two-leg ones move both alike. 1 = as expected."""
     if not reps or ex.motion is None:
         return 1.0
-    ratios: list[float] = []
     if ex.sides == "both":
-        for r in reps:
-            sl = frames.span(r.start_s, r.end_s)
-            pairs = []
-            for base in ("hip", "knee", "thigh_incline"):
-                a, b = _pair_ranges(frames, f"left_{base}", f"right_{base}", sl)
-                if math.isfinite(a) and math.isfinite(b) and max(a, b) >= 20:
-                    pairs.append(min(a, b) / max(a, b))
-            if pairs:
-                ratios.append(float(np.median(pairs)))
-        if not ratios:
-            return 1.0
-        return _ramp(float(np.median(ratios)), 0.2, 0.4)
+        return _both_legs_fit(frames, reps)
     base = _base(ex.motion)
     if base is None:
         return 1.0
+    return _one_leg_fit(frames, reps, base)
+
+
+def _both_legs_fit(frames: _Frames, reps: list) -> float:
+    """Two-leg exercises: per rep, the median over hip/knee/thigh of the smaller leg's range over the larger's."""
+    ratios: list[float] = []
+    for r in reps:
+        sl = frames.span(r.start_s, r.end_s)
+        pairs = []
+        for base in ("hip", "knee", "thigh_incline"):
+            a, b = _pair_ranges(frames, f"left_{base}", f"right_{base}", sl)
+            if math.isfinite(a) and math.isfinite(b) and max(a, b) >= 20:
+                pairs.append(min(a, b) / max(a, b))
+        if pairs:
+            ratios.append(float(np.median(pairs)))
+    if not ratios:
+        return 1.0
+    return _ramp(float(np.median(ratios)), 0.2, 0.4)
+
+
+def _one_leg_fit(frames: _Frames, reps: list, base: str) -> float:
+    """One-leg exercises: per rep on a side, the other leg's range of `base` over the working leg's."""
+    ratios: list[float] = []
     for r in reps:
         if r.side not in ("left", "right"):
             continue

@@ -551,11 +551,12 @@ class RepStrategy(Strategy):
     def _leader(self) -> Channel | None:
         """The rep the checks, the phase and the display follow: out, armed, and not known to be another
         movement (the motion's own condition only ever seen false, e.g. the bent support leg of a leg raise)."""
-        open_ = [c for c in self.channels if c.rep is not None and c.rep.armed and (
+        open_ = [(c, c.rep) for c in self.channels if c.rep is not None and c.rep.armed and (
             c.rep.require_true or not c.rep.require_false)]
         if not open_:
             return None
-        return max(open_, key=lambda c: (c.rep.in_target, c.own_excursion(c.rep) / c.travel if c.travel else 0.0))
+        return max(open_, key=lambda cr: (cr[1].in_target,
+                                          cr[0].own_excursion(cr[1]) / cr[0].travel if cr[0].travel else 0.0))[0]
 
     def _phase(self) -> str:
         if self.lead is not None and self.lead.rep is not None:
