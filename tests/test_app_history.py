@@ -74,7 +74,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, str | None]]
     got: list[tuple[bytes, str | None]] = []
     original = MediaFileManager.add
 
-    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # noqa: ANN001, ANN202
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         if isinstance(path_or_data, bytes | str) and mimetype == "text/csv":
             data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
             got.append((data, file_name))

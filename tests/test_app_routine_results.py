@@ -97,7 +97,7 @@ def play_until(at: AppTest, camera: Camera, track: PoseTrack, origin: float, wor
     return page
 
 
-def summary_table(at: AppTest):  # noqa: ANN201 - a DataFrame
+def summary_table(at: AppTest):  # a DataFrame
     [table] = [d.value for d in at.dataframe if "Result" in d.value.columns]
     return table
 

@@ -114,7 +114,7 @@ def stuck_decoder(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.P
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
 
-    def popen(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def popen(*args, **kwargs):
         proc = real_popen(*args, **kwargs)
         started.append(proc)
         return proc
@@ -168,7 +168,7 @@ def test_a_stuck_decoder_does_not_block_other_threads(stuck_decoder: list[subpro
 
 
 def test_the_in_process_decoder_has_the_same_cut_off(monkeypatch: pytest.MonkeyPatch):
-    def stuck(path, info):  # noqa: ANN001, ANN202
+    def stuck(path, info):
         yield sources.Frame(0.0, np.zeros((4, 4, 3), np.uint8), 0)
         threading.Event().wait(30)
 

@@ -101,7 +101,7 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
     return run
 
 
-def _stats(page) -> tuple[float, float, str, int, int] | None:  # noqa: ANN001 - playwright's Page
+def _stats(page) -> tuple[float, float, str, int, int] | None:  # playwright's Page
     box = page.locator(".st-key-live_stats")
     try:
         m = STATS_RE.search(box.inner_text(timeout=2_000))
@@ -110,7 +110,7 @@ def _stats(page) -> tuple[float, float, str, int, int] | None:  # noqa: ANN001 -
     return (float(m[1]), float(m[2]), m[3], int(m[4]), int(m[5])) if m else None
 
 
-def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
+def _metric(page, label: str) -> str:  # playwright's Page
     box = page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
     return box.get_by_test_id("stMetricValue").inner_text(timeout=5_000).strip()

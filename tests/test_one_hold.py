@@ -63,7 +63,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     downloads: list[tuple[bytes, str]] = []
     original = MediaFileManager.add
 
-    def add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # noqa: ANN001, ANN202
+    def add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         if isinstance(data, bytes | str) and mimetype in ("application/json", "text/csv"):
             downloads.append((data.encode() if isinstance(data, str) else data, mimetype))
         return original(self, data, mimetype, coordinates, file_name, is_for_static_download)

@@ -311,7 +311,7 @@ def test_every_failure_class_has_cases_with_real_exercises() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_case_truth_is_what_the_case_declares(case) -> None:  # noqa: ANN001
+def test_case_truth_is_what_the_case_declares(case) -> None:
     truth = case_truth(case, fps=10.0)  # at 640x480 (pixel offsets matter); the facts do not depend on the fps
     assert summarize(truth) == case.truth
     if case.failure_class == 8:

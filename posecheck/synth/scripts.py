@@ -149,7 +149,7 @@ def squat(width: int = 640, height: int = 480, reps: int = 3, depth: float = 1.0
         _rep_track(d, truth, "both", partial_depth, x0, 0.8, 0.2, 0.8, 0.8, full=False, depth=partial_depth)
     d.hold(0.8)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         x = d.at(t)
         if jitter_span[0] < t < jitter_span[1]:
             x += jitter_deg / 100 * np.sin(2 * np.pi * 1.5 * (t - jitter_span[0]))
@@ -202,7 +202,7 @@ def lunge(width: int = 640, height: int = 480, reps: int = 2, leg: str = "right"
     # the person's own stance: knees softer (the hip lower, up to 0.2 leg lengths)
     crouch = 0.2 * _rest_x(lambda x: body(0.2 * x, 0.0, 0.0, leg), "lunge", leg, rest_offset)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         front = next((f for t0, t1, f in fronts if t0 <= t < t1), leg)
         return body(crouch, step.at(t), drop.at(t), front)
 
@@ -221,7 +221,7 @@ def standing_pelvic_tilt(width: int = 640, height: int = 480, hold_s: float = 8.
     x.to(0.4, go_s).hold(1.0)
     lean = Track(30.0).hold(SETUP_S).to(0.0, go_s).hold(hold_s).to(30.0, go_s).hold(1.0)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         e = lean.at(t) / 30.0  # 1 resting on the thighs, 0 standing tall
         return _standing(b, ankle0, x.at(t), lean.at(t), -95 + 40 * e)
 
@@ -257,7 +257,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     t_out = s.t
     s.to(0.0, go_s).hold(1.0)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         e = s.at(t)
         # The hip travels on an arc about the back ankle, so the back leg stays straight through the step
         # (a straight line between the two poses would bend the back knee to ~117 deg half-way).
@@ -306,7 +306,7 @@ def _warrior_from_stance(width: int, height: int, hold_s: float, leg: str, stanc
         u = (a - back_a) / ra * (1 - f) + (c - back_a) / rc * f
         return back_a + u / np.linalg.norm(u) * (ra + (rc - ra) * f)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         v = e.at(t)
         step, sink = min(v, 1.0), max(v - 1.0, 0.0)
         hip = arc(hip_s, hip_st, step) if v <= 1.0 else arc(hip_st, hip_w, sink)
@@ -408,7 +408,7 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
     else:
         push = Track(0.0).hold(t_in).to(push_deg, 1.2).hold(hold_s - 1.2).to(0.0, 0.01)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         p = push.at(t)
         if bounce and t_in + 1.5 < t < t_out - 0.5:
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
@@ -437,7 +437,7 @@ def _half_kneel_upright(width: int, height: int, hold_s: float, leg: str, push_d
     push.to(0.0, push_s)
     kneel.hold(push.t - t_k).to(0.0, go_s).hold(1.0)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         p = push.at(t)
         if bounce and t_in + 0.5 < t < t_out - 0.5:
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
@@ -505,7 +505,7 @@ def glute_bridge(width: int = 640, height: int = 480, reps: int = 2, hold_s: flo
             holds.append(_hold("both", r["start_s"] + 1.2, r["peak_s"]))
     lift_t.hold(0.6)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body(lift_t.at(t))
 
     # Hips lifted part of the way: past half of it each rep counts, flagged shallow; under half, an attempt.
@@ -566,7 +566,7 @@ def single_leg_raise(width: int = 640, height: int = 480, reps: int = 2, hold_s:
             holds.append(_hold(leg, r["start_s"] + 1.5, r["peak_s"]))
     theta.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body(theta.at(t))
 
     faults = ((["knee_bent"] if bent_knee_deg >= 25 else []) + (["partial_rep"] if partial else [])
@@ -618,7 +618,7 @@ def knee_to_chest(width: int = 640, height: int = 480, reps: int = 4, leg: str =
     for tr in tracks.values():
         tr.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body({s: tr.at(t) for s, tr in tracks.items()})
 
     return Script("knee_to_chest", max(t.t for t in tracks.values()), pose, truth, [], floor_y=floor_y,
@@ -659,7 +659,7 @@ def psoas_march(width: int = 640, height: int = 480, reps: int = 4, leg: str = "
     for tr in tracks.values():
         tr.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body({s: tr.at(t) for s, tr in tracks.items()})
 
     return Script("psoas_march", max(t.t for t in tracks.values()), pose, truth, [], floor_y=floor_y,
@@ -698,7 +698,7 @@ def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0
             return hug_th + (5.0 - hug_th) * x, hug_th - (180 - hug_knee) + (-80.0 - hug_th + 180 - hug_knee) * x
         return 5.0 + (hang_th - 5.0) * (x - 1), -80.0 + (hang_shin + 80.0) * (x - 1)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         th, shin = leg_at(d.at(t))
         k_o = hip + unit(hug_th) * b.thigh
         a_o = k_o + unit(hug_th - (180 - hug_knee)) * b.shin
@@ -745,7 +745,7 @@ def roll_up(width: int = 640, height: int = 480, reps: int = 2, top_deg: float =
         _rep_track(trunk, truth, "both", trunk_at(f), tr0, 2.0, 0.3, 2.0, 1.0, full=top_deg <= 90, depth=f)
     trunk.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body(trunk.at(t))
 
     faults = ["partial_rep"] if top_deg > 90 else []
@@ -779,7 +779,7 @@ def leg_circles(width: int = 640, height: int = 480, circles: int = 2, leg: str 
                       "full": True})
     legl = b.thigh + b.shin
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         r = raise_t.at(t)
         ph = 2 * np.pi * phase.at(t)
         # The loop starts at the top of its swing and runs counter-clockwise in the image as phase grows.
