@@ -190,8 +190,8 @@ def check_value(k: Key, v: Any, where: str) -> Any:
             raise bad
         return v
     if k.type == "range":
-        return _check_range(k, v, where, bad)
-    return _check_number(k, v, where, bad)
+        return _check_range(k, v, bad)
+    return _check_number(k, v, bad)
 
 
 def _check_string(k: Key, v: Any, where: str, bad: DefinitionError) -> str:
@@ -217,19 +217,19 @@ def _check_strings(k: Key, v: Any, where: str, bad: DefinitionError) -> tuple[st
     return tuple(items)
 
 
-def _check_range(k: Key, v: Any, where: str, bad: DefinitionError) -> tuple[int, int]:
+def _check_range(k: Key, v: Any, bad: DefinitionError) -> tuple[int, int]:
     if not (isinstance(v, list) and len(v) == 2 and all(_is_int(x) for x in v) and v[0] <= v[1]):
         raise bad
     for x in v:
-        _check_bounds(k, x, where, bad)
+        _check_bounds(k, x, bad)
     return (int(v[0]), int(v[1]))
 
 
-def _check_number(k: Key, v: Any, where: str, bad: DefinitionError) -> Any:
+def _check_number(k: Key, v: Any, bad: DefinitionError) -> Any:
     if k.type == "integer":
         if not _is_int(v):
             raise bad
-        _check_bounds(k, v, where, bad)
+        _check_bounds(k, v, bad)
         return int(v)
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise bad
@@ -239,7 +239,7 @@ def _check_number(k: Key, v: Any, where: str, bad: DefinitionError) -> Any:
         raise bad from None
     if not math.isfinite(x):
         raise bad
-    _check_bounds(k, x, where, bad)
+    _check_bounds(k, x, bad)
     return x
 
 
@@ -247,7 +247,7 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _check_bounds(k: Key, x: float, where: str, bad: DefinitionError) -> None:
+def _check_bounds(k: Key, x: float, bad: DefinitionError) -> None:
     if (k.above is not None and not x > k.above) or (k.min is not None and x < k.min) or \
             (k.max is not None and x > k.max):
         raise bad

@@ -38,7 +38,7 @@ SETUP_S = 1.5
 QUICK_SPLIT = (0.45, 0.10, 0.45)  # quick reps (rep_s): out, top, back as shares of the rep, no pause
 
 
-def _frame(width: int, height: int) -> tuple[float, Body]:
+def _frame(height: int) -> tuple[float, Body]:
     floor_y = 0.9 * height
     return floor_y, Body(0.78 * height)
 
@@ -129,7 +129,7 @@ def squat(width: int = 640, height: int = 480, reps: int = 3, depth: float = 1.0
     gives each rep's depth as a fraction of `depth` (and the rep count); `rest_offset` stands with the knees
     that many degrees bent (knee 180 - rest_offset) between reps.
     """
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle0 = np.array([0.47 * width, floor_y - 0.035 * b.height])
 
     def body(x: float) -> Joints:
@@ -166,7 +166,7 @@ def lunge(width: int = 640, height: int = 480, reps: int = 2, leg: str = "right"
     `depths` lowers each rep that fraction of the way (and sets the rep count); `rest_offset` stands with
     softer knees, the front thigh's drive that many degrees up from the textbook stance.
     """
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     x0 = 0.36 * width
     stride = 1.3 * b.thigh
@@ -211,7 +211,7 @@ def lunge(width: int = 640, height: int = 480, reps: int = 2, leg: str = "right"
 
 def standing_pelvic_tilt(width: int = 640, height: int = 480, hold_s: float = 8.0) -> Script:
     """From a rest with hands on the thighs (knees bent, trunk 30 deg forward), stand tall and hold."""
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle0 = np.array([0.47 * width, floor_y - 0.035 * b.height])
     go_s = 1.5
     x = Track(0.4).hold(SETUP_S).to(0.03, go_s)  # knee = 180 - 100 x
@@ -238,7 +238,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     """
     if stance_s > 0:
         return _warrior_from_stance(width, height, hold_s, leg, stance_s)
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     back = "left" if leg == "right" else "right"
     x0 = 0.30 * width
@@ -280,7 +280,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
 
 def _warrior_from_stance(width: int, height: int, hold_s: float, leg: str, stance_s: float) -> Script:
     """warrior_1 with a straight-legged wide stance held before the pose: e goes 0 standing, 1 stance, 2 pose."""
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     back = "left" if leg == "right" else "right"
     x0 = 0.22 * width  # the stance is as wide as the pose: start further left to keep it in frame
@@ -365,7 +365,7 @@ def low_lunge(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
 def _half_kneel_body(width: int, height: int, leg: str, push_deg: float,
                      lean: float) -> tuple[float, Body, Callable[[float, float], Joints]]:
     """(floor_y, body, pose(k, p)): k from standing (0) to kneeling on the `leg` knee (1), hips pushed p deg."""
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     knee_floor = np.array([0.34 * width, floor_y - 0.03 * b.height])
     front = "left" if leg == "right" else "right"
@@ -461,7 +461,7 @@ def _hold(side: str, start: float, end: float) -> dict:
 
 
 def _lying_base(width: int, height: int) -> tuple[float, Body, np.ndarray]:
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     shoulder = np.array([0.20 * width, floor_y - 0.075 * b.height])
     return floor_y, b, shoulder
 
@@ -676,7 +676,7 @@ def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0
     `level_s` first rests that long with the thigh level on the bench, the shin hanging off its edge (the
     start position, a "start_position" phase), before letting the thigh drop below the hip line.
     """
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     other = "left" if leg == "right" else "right"
     hang_th, hang_shin = -25.0, -95.0
     hip = np.array([0.52 * width, floor_y - 0.035 * b.height - b.thigh * np.sin(np.radians(-hang_th)) - b.shin])
