@@ -66,7 +66,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "history.sqlite3"
     monkeypatch.setenv("POSECHECK_DB", str(db))
     # No browser camera in AppTest: the streamer is replaced; frames come from the test instead.
-    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda key, session: False)
+    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda _key, _session: False)
     return db
 
 
