@@ -53,7 +53,7 @@ def frames_in_child(path: Path, info: VideoInfo, depth: int, stall_s: float,
                               daemon=True)
     reader.start()
     try:
-        yield from _consume(q, path, stall_s, notes)
+        yield from _consume(q, stall_s, notes)
     finally:
         stop.set()
         if proc.poll() is None:
@@ -64,7 +64,7 @@ def frames_in_child(path: Path, info: VideoInfo, depth: int, stall_s: float,
             proc.stdout.close()
 
 
-def _consume(q: queue.Queue, path: Path, stall_s: float, notes: StopNotes | None) -> Iterator[Frame]:
+def _consume(q: queue.Queue, stall_s: float, notes: StopNotes | None) -> Iterator[Frame]:
     count = 0
     while True:
         try:

@@ -216,7 +216,7 @@ class HistoryStore:
         cur = self._con.execute(
             "INSERT INTO sessions (started_at, kind, routine_id, source) VALUES (?, ?, ?, ?)",
             (_iso(started_at or _now()), kind, routine_id, source))
-        return int(cur.lastrowid)
+        return _row_id(cur)
 
     def end_session(self, session_id: int, ended_at: datetime | None = None) -> None:
         self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(ended_at or _now()), session_id))
@@ -238,7 +238,7 @@ class HistoryStore:
                 cur = self._con.execute(
                     "INSERT INTO sessions (started_at, kind, routine_id, source) VALUES (?, ?, ?, ?)",
                     (_iso(_started(rec)), kind, routine_id, source))
-                session_id = int(cur.lastrowid)
+                session_id = _row_id(cur)
             set_id = self._insert_set(session_id, rec)
             self._con.execute("UPDATE sessions SET ended_at=? WHERE id=?", (_iso(_ended(rec)), session_id))
         return session_id, set_id
@@ -283,7 +283,7 @@ class HistoryStore:
             " exercise_name, kind, ended, target_reps, target_hold_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (session_id, rec.exercise_id, rec.worked_side, _iso(_started(rec)), _iso(_ended(rec)), len(rec.reps),
              rec.time_in_holds_s, len(rec.partials), rec.exercise_name, rec.kind, rec.ended, t.reps, t.hold_s))
-        set_id = int(cur.lastrowid)
+        set_id = _row_id(cur)
         rows = [(r, 1) for r in rec.reps] + [(r, 0) for r in rec.partials]
         con.executemany(
             "INSERT INTO reps (set_id, n, side, start_s, end_s, rom_deg, ok, faults, hold_s, full)"
@@ -488,3 +488,10 @@ def _rep(row: Sequence, full: bool) -> RepRecord:
     side, start, end, rom, hold, ok, faults = row
     return RepRecord(side, _f(start), _f(end), math.nan, _f(rom), math.nan, _f(hold) if hold is not None else 0.0,
                      full, bool(ok), tuple(c for c in (faults or "").split(",") if c))
+
+
+def _row_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just added (sqlite3 types lastrowid as optional: None before any INSERT)."""
+    row_id = cur.lastrowid
+    assert row_id is not None
+    return row_id

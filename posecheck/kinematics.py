@@ -253,6 +253,7 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
             sides.reset()
         return Kinematics(pose.t_s, False, {n: float("nan") for n in SIGNALS}, {n: False for n in SIGNALS})
     px, world, vis = pose.image_px, pose.world_m, pose.visibility
+    assert px is not None and vis is not None  # detected: a pose always has pixels and visibility together
     view = detect_view(px)
     body_vote = fix_sides and view == "side" and labels_swapped(px, world)
     if sides is not None and fix_sides:
@@ -277,7 +278,9 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
     auto_3d = source == "auto" and a3 is not None and not side_view
     # Inclinations: in "auto" (front/oblique views) the 3D estimate takes over as the segment turns toward the
     # camera, blended, so a thigh swinging toward the camera never jumps between the two estimates.
-    w3 = {n: blend_weight_3d(v) for n, v in segment_depth_shares(world).items()} if auto_3d else {}
+    w3: dict[str, float] = {}
+    if auto_3d and world is not None:
+        w3 = {n: blend_weight_3d(v) for n, v in segment_depth_shares(world).items()}
     mx, my = EDGE_MARGIN * pose.width, EDGE_MARGIN * pose.height
     lm_ok = ((px[:, 0] >= -mx) & (px[:, 0] <= pose.width + mx) & (px[:, 1] >= -my) & (px[:, 1] <= pose.height + my)
              & (vis >= MIN_VISIBILITY))
@@ -287,14 +290,15 @@ def compute_kinematics(pose: PoseFrame, source: AngleSource = "2d", fix_sides: b
         flat = in_plane.get(name, True)
         use_3d = a3 is not None and (source == "3d" or (auto_3d and not flat))
         w = 1.0 if use_3d else w3.get(name, 0.0)  # weight of the 3D estimate
-        angles[name] = float(a2[name] if w <= 0 else a3[name] if w >= 1 else (1 - w) * a2[name] + w * a3[name])
+        a = a2[name] if w <= 0 or a3 is None else a3[name] if w >= 1 else (1 - w) * a2[name] + w * a3[name]
+        angles[name] = float(a)
         reliable[name] = bool(lm_ok[_LANDMARKS_OF[name]].all()) and (flat or use_3d)
     for leg, lost in zip(("left", "right"), decision.lost, strict=True):
         if lost:  # MediaPipe lost this leg (folded onto or drawn over the other): its angles mean nothing
             reliable.update({f"{leg}_hip": False, f"{leg}_knee": False, f"{leg}_thigh_incline": False})
 
     fwd = head_direction(px)
-    facing = None
+    facing: Literal["left", "right"] | None = None
     if view == "side" and abs(fwd[0]) > 0.3:
         facing = "right" if fwd[0] > 0 else "left"
     lying = bool(angles["trunk_incline"] > 55)

@@ -80,13 +80,15 @@ def draw_skeleton(img: np.ndarray, px: np.ndarray, vis: np.ndarray | None, scale
 
 def draw_joint_angles(img: np.ndarray, kin: Kinematics, joint_status: dict[str, str], scale: float) -> None:
     """Each hip/knee angle written beside its joint, coloured by the rules' verdict on that joint."""
-    px = kin.pose.image_px  # type: ignore[union-attr]
+    assert kin.pose is not None  # drawn for a detected pose only
+    px = kin.pose.image_px
     h, w = img.shape[:2]
     for name, idx in _VERTEX.items():
         v = kin.value(name)
         if not math.isfinite(v) or not kin.ok(name):
             continue
         colour = joint_colour(joint_status.get(name))
+        assert px is not None  # a finite, reliable angle was measured on the pose's pixels
         x, y = _pt(px[idx])
         cv2.circle(img, (x, y), max(5, round(8 * scale)), colour, -1, cv2.LINE_AA)
         text = f"{v:.0f}"

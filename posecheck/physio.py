@@ -135,9 +135,12 @@ def _with_trend(data: SessionData, store: HistoryStore | None, session_id: int |
     if store is None:
         return data
     rows = store.sets(exercise=data.exercise_id)
-    points = [TrendPoint(r.started_at, r.mean_rom_deg, r.time_in_holds_s, r.reps_total,
-                         current=r.session_id == session_id)
-              for r in rows if session_id is None or r.session_id <= session_id]
+    points = []
+    for r in rows:
+        assert r.started_at is not None and r.session_id is not None  # a saved set has both (NOT NULL columns)
+        if session_id is None or r.session_id <= session_id:
+            points.append(TrendPoint(r.started_at, r.mean_rom_deg, r.time_in_holds_s, r.reps_total,
+                                     current=r.session_id == session_id))
     if session_id is None:  # a clip not saved yet: it is the latest point
         roms = [r.rom_deg for r in data.reps if math.isfinite(r.rom_deg)]
         points.append(TrendPoint(data.when or datetime.now().astimezone(), float(np.mean(roms)) if roms else None,
@@ -254,10 +257,12 @@ def trend_chart(data: SessionData) -> bytes | None:
     ys = [(p.mean_rom_deg if use_rom else p.hold_s) for p in pts]
     fig, ax = plt.subplots(figsize=(7.2, 2.4))
     xs = [p.when for p in pts]
-    ax.plot(xs, [y if y is not None else np.nan for y in ys], marker="o", color="#4c78a8")
+    # matplotlib's stubs list only array-likes of numbers for x; datetimes go through its units (mdates) machinery
+    ax.plot(xs, [y if y is not None else np.nan for y in ys], marker="o", color="#4c78a8")  # type: ignore[arg-type]
     for p, y in zip(pts, ys, strict=True):
         if p.current and y is not None:
-            ax.plot([p.when], [y], marker="o", ms=10, mfc="none", mec="#d62728", mew=2, label="this session")
+            ax.plot([p.when], [y], marker="o", ms=10, mfc="none", mec="#d62728", mew=2,  # type: ignore[arg-type]
+                    label="this session")  # (datetime x: as above)
     import matplotlib.dates as mdates
 
     ax.set_ylabel("mean range of motion (°)" if use_rom else "hold time (s)")

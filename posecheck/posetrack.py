@@ -119,7 +119,7 @@ class ReplayEstimator:
         self.loop = loop
         self._i = 0
 
-    def process(self, rgb: np.ndarray | None, t_s: float) -> PoseFrame:
+    def process(self, _rgb: np.ndarray | None, t_s: float) -> PoseFrame:
         n = len(self.track)
         if self._i >= n:
             if not self.loop or n == 0:

@@ -299,7 +299,7 @@ def score_exercise(ex: Exercise, tracker: Tracker, frames: _Frames) -> Candidate
     # A held position is evidence once held a while: still moments between another exercise's reps (standing tall
     # between squats) are not a pelvic tilt. Reps with a hold at the top are explained by _rep_times.
     explained += sum(h.duration_s for h in holds if ex.kind != "hold" or h.duration_s >= HOLD_EVIDENCE_S)
-    explained += _hold_in_progress(tracker, frames)
+    explained += _hold_in_progress(tracker)
     coverage = min(1.0, explained / (EXPLAINED_FULL * active))
     depth = float(np.mean([min(1.0, max(0.0, r.depth)) for r in reps])) if reps else 1.0
     spans = [(r.start_s, r.end_s) for r in (*reps, *partials)] + [(h.start_s, h.end_s) for h in holds]
@@ -314,7 +314,7 @@ def score_exercise(ex: Exercise, tracker: Tracker, frames: _Frames) -> Candidate
     factors = {"coverage": coverage, "depth": 0.5 + 0.5 * depth, "posture": posture, "symmetry": sym, "rest": rest,
                "mover": mover, "faults": faults, "moves": moves}
     score = float(np.prod(list(factors.values())))
-    return Candidate(ex.id, ex.name, score, _evidence_words(ex, reps, partials, holds),
+    return Candidate(ex.id, ex.name, score, _evidence_words(reps, partials, holds),
                      {k: round(v, 2) for k, v in factors.items()})
 
 
@@ -352,7 +352,7 @@ def rhythm_fit(times: list[tuple[float, float]]) -> float:
     return 1.0 if moving + still <= 0 else _ramp(moving / (moving + still), 0.3, 0.6)
 
 
-def _hold_in_progress(tracker: Tracker, frames: _Frames) -> float:
+def _hold_in_progress(tracker: Tracker) -> float:
     cur = tracker.current_hold()
     return cur[1] if cur is not None and cur[1] > 0 else 0.0
 
@@ -424,23 +424,34 @@ def symmetry_fit(ex: Exercise, frames: _Frames, reps: list) -> float:
     """One-leg exercises move one leg while the other stays; two-leg ones move both alike. 1 = as expected."""
     if not reps or ex.motion is None:
         return 1.0
-    ratios: list[float] = []
     if ex.sides == "both":
-        for r in reps:
-            sl = frames.span(r.start_s, r.end_s)
-            pairs = []
-            for base in ("hip", "knee", "thigh_incline"):
-                a, b = _pair_ranges(frames, f"left_{base}", f"right_{base}", sl)
-                if math.isfinite(a) and math.isfinite(b) and max(a, b) >= 20:
-                    pairs.append(min(a, b) / max(a, b))
-            if pairs:
-                ratios.append(float(np.median(pairs)))
-        if not ratios:
-            return 1.0
-        return _ramp(float(np.median(ratios)), 0.2, 0.4)
+        return _both_legs_fit(frames, reps)
     base = _base(ex.motion)
     if base is None:
         return 1.0
+    return _one_leg_fit(frames, reps, base)
+
+
+def _both_legs_fit(frames: _Frames, reps: list) -> float:
+    """Two-leg exercises: per rep, the median over hip/knee/thigh of the smaller leg's range over the larger's."""
+    ratios: list[float] = []
+    for r in reps:
+        sl = frames.span(r.start_s, r.end_s)
+        pairs = []
+        for base in ("hip", "knee", "thigh_incline"):
+            a, b = _pair_ranges(frames, f"left_{base}", f"right_{base}", sl)
+            if math.isfinite(a) and math.isfinite(b) and max(a, b) >= 20:
+                pairs.append(min(a, b) / max(a, b))
+        if pairs:
+            ratios.append(float(np.median(pairs)))
+    if not ratios:
+        return 1.0
+    return _ramp(float(np.median(ratios)), 0.2, 0.4)
+
+
+def _one_leg_fit(frames: _Frames, reps: list, base: str) -> float:
+    """One-leg exercises: per rep on a side, the other leg's range of `base` over the working leg's."""
+    ratios: list[float] = []
     for r in reps:
         if r.side not in ("left", "right"):
             continue
@@ -605,7 +616,7 @@ def _ramp(x: float, lo: float, hi: float, floor: float = 0.15) -> float:
     return float(floor + (1 - floor) * np.clip((x - lo) / (hi - lo), 0.0, 1.0))
 
 
-def _evidence_words(ex: Exercise, reps: list, partials: list, holds: list) -> str:
+def _evidence_words(reps: list, partials: list, holds: list) -> str:
     parts = []
     if reps:
         parts.append(f"{len(reps)} rep{'s' * (len(reps) != 1)}")

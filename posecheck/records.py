@@ -354,7 +354,7 @@ def set_result(exercise: Exercise, tracker: Tracker, *, side: str = "both", ende
     """What a tracker has recorded so far, as a set. `now_s` (a set still going) adds the hold in progress."""
     holds = list(tracker.holds)
     live = tracker.current_hold() if now_s is not None else None
-    if live is not None:
+    if live is not None and now_s is not None:
         t = (targets or exercise_targets(exercise)).hold_s or 0.0
         holds.append(HoldRecord(live[0], now_s - live[1], now_s, live[1], live[1] >= t, ()))
     reps, partials, shown_holds, faults = rounded_records(tracker.reps, tracker.partials, holds, tracker.faults)

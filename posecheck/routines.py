@@ -265,7 +265,7 @@ class RoutineRunner:
         if plan is not None:
             self.resting_until = now_s + plan.rest_s if not self.finished else None
 
-    def skip(self, now_s: float) -> None:
+    def skip(self, _now_s: float) -> None:
         plan = self.current
         if plan is None:
             return

@@ -182,42 +182,54 @@ def check_value(k: Key, v: Any, where: str) -> Any:
     """`v` converted to the key's type (lists become tuples, numbers floats), or a DefinitionError."""
     bad = DefinitionError(f"{where} must be {type_words(k)}, not {describe(v)}")
     if k.type in ("string", "choice"):
-        if not isinstance(v, str) or not v.strip():
-            raise bad
-        if k.type == "choice" and v not in k.choices:
-            raise DefinitionError(f"{where} must be {type_words(k)}, not {describe(v)}{_suggest(v, k.choices)}")
-        if k.pattern and not re.fullmatch(k.pattern, v):
-            raise DefinitionError(f"{where} must be lower_snake_case (a-z, 0-9, _), like \"my_exercise\", "
-                                  f"not {describe(v)}")
-        return v
+        return _check_string(k, v, where, bad)
     if k.type in ("strings", "choices"):
-        items = [v] if isinstance(v, str) else v
-        if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
-            raise bad
-        if k.type == "choices":
-            wrong = [x for x in items if x not in k.choices]
-            if wrong or not items:
-                raise DefinitionError(f"{where} must be {type_words(k)}, not {describe(v)}"
-                                      f"{_suggest(wrong[0], k.choices) if wrong else ''}")
-        return tuple(items)
+        return _check_strings(k, v, where, bad)
     if k.type == "boolean":
         if not isinstance(v, bool):
             raise bad
         return v
     if k.type == "range":
-        if not (isinstance(v, list) and len(v) == 2 and all(_is_int(x) for x in v) and v[0] <= v[1]):
-            raise bad
-        for x in v:
-            _check_bounds(k, x, where, bad)
-        return (int(v[0]), int(v[1]))
-    return _check_number(k, v, where, bad)
+        return _check_range(k, v, bad)
+    return _check_number(k, v, bad)
 
 
-def _check_number(k: Key, v: Any, where: str, bad: DefinitionError) -> Any:
+def _check_string(k: Key, v: Any, where: str, bad: DefinitionError) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise bad
+    if k.type == "choice" and v not in k.choices:
+        raise DefinitionError(f"{where} must be {type_words(k)}, not {describe(v)}{_suggest(v, k.choices)}")
+    if k.pattern and not re.fullmatch(k.pattern, v):
+        raise DefinitionError(f"{where} must be lower_snake_case (a-z, 0-9, _), like \"my_exercise\", "
+                              f"not {describe(v)}")
+    return v
+
+
+def _check_strings(k: Key, v: Any, where: str, bad: DefinitionError) -> tuple[str, ...]:
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+        raise bad
+    if k.type == "choices":
+        wrong = [x for x in items if x not in k.choices]
+        if wrong or not items:
+            raise DefinitionError(f"{where} must be {type_words(k)}, not {describe(v)}"
+                                  f"{_suggest(wrong[0], k.choices) if wrong else ''}")
+    return tuple(items)
+
+
+def _check_range(k: Key, v: Any, bad: DefinitionError) -> tuple[int, int]:
+    if not (isinstance(v, list) and len(v) == 2 and all(_is_int(x) for x in v) and v[0] <= v[1]):
+        raise bad
+    for x in v:
+        _check_bounds(k, x, bad)
+    return (int(v[0]), int(v[1]))
+
+
+def _check_number(k: Key, v: Any, bad: DefinitionError) -> Any:
     if k.type == "integer":
         if not _is_int(v):
             raise bad
-        _check_bounds(k, v, where, bad)
+        _check_bounds(k, v, bad)
         return int(v)
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise bad
@@ -227,7 +239,7 @@ def _check_number(k: Key, v: Any, where: str, bad: DefinitionError) -> Any:
         raise bad from None
     if not math.isfinite(x):
         raise bad
-    _check_bounds(k, x, where, bad)
+    _check_bounds(k, x, bad)
     return x
 
 
@@ -235,7 +247,7 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _check_bounds(k: Key, x: float, where: str, bad: DefinitionError) -> None:
+def _check_bounds(k: Key, x: float, bad: DefinitionError) -> None:
     if (k.above is not None and not x > k.above) or (k.min is not None and x < k.min) or \
             (k.max is not None and x > k.max):
         raise bad

@@ -115,6 +115,22 @@ class SideTracker:
     def update(self, px: np.ndarray, body_vote: bool, side_view: bool = True, t_s: float = 0.0) -> SideDecision:
         """`px` (33, >=2) as MediaPipe labelled it; `body_vote`: this frame's head/torso geometry says the
         whole body is mislabelled. Lost legs are only judged in side views (`side_view`)."""
+        body = self._vote_body(body_vote)
+        pts = swap_left_right(px[:, :2]) if body else px[:, :2]
+        trunk = trunk_length(pts)
+        legs = self._legs_swapped(pts, trunk, t_s)
+        if legs:
+            pts = swap_legs(pts)
+        cur = pts[_TRACKED]
+        self._prev = cur
+        lost = self._lost_legs(pts, cur, trunk, side_view, t_s)
+        self._expire_lost(lost, pts, t_s)
+        self._remember(cur, lost)
+        self._lost = (lost[0], lost[1])
+        return SideDecision(body, legs, self._lost)
+
+    def _vote_body(self, body_vote: bool) -> bool:
+        """The whole body's orientation: a new one is taken once it has held for `body_frames` frames."""
         if self._body is None:
             self._body = body_vote
         elif body_vote != self._body:
@@ -123,8 +139,10 @@ class SideTracker:
                 self._body, self._streak = body_vote, 0
         else:
             self._streak = 0
-        pts = swap_left_right(px[:, :2]) if self._body else px[:, :2]
-        trunk = trunk_length(pts)
+        return self._body
+
+    def _legs_swapped(self, pts: np.ndarray, trunk: float, t_s: float) -> bool:
+        """Continuity says MediaPipe swapped the legs alone (overruled for at most `max_override_s` in a row)."""
         legs = self._prev is not None and legs_cross_better(pts, self._prev, self.margin * trunk)
         if not legs:
             self._override_since = None
@@ -133,10 +151,10 @@ class SideTracker:
         elif t_s - self._override_since > self.max_override_s:
             legs = False  # overruled too long: back to MediaPipe's labels, and continue from them
             self._override_since = None
-        if legs:
-            pts = swap_legs(pts)
-        cur = pts[_TRACKED]
-        self._prev = cur
+        return legs
+
+    def _lost_legs(self, pts: np.ndarray, cur: np.ndarray, trunk: float, side_view: bool, t_s: float) -> list[bool]:
+        """(left, right): MediaPipe lost the leg (collapsed, drawn onto the other, or still lost)."""
         lost = list(collapsed_legs(pts, self.min_leg_ratio)) if side_view else [False, False]
         if side_view and self._trusted is not None:
             m = self.margin * trunk
@@ -150,18 +168,24 @@ class SideTracker:
                 since = self._lost_since[i]
                 still = self._lost[i] and d[i][i] - to_other > m and (since is None or t_s - since < self.max_lost_s)
                 lost[i] = lost[i] or onto_other or still
+        return lost
+
+    def _expire_lost(self, lost: list[bool], pts: np.ndarray, t_s: float) -> None:
+        """Time each leg's loss; one lost for `max_lost_s` and no longer collapsed is given back (in `lost`)."""
         for i in range(2):
+            since = self._lost_since[i]
             if not lost[i]:
                 self._lost_since[i] = None
-            elif self._lost_since[i] is None:
+            elif since is None:
                 self._lost_since[i] = t_s
-            elif t_s - self._lost_since[i] >= self.max_lost_s and not collapsed_legs(pts, self.min_leg_ratio)[i]:
+            elif t_s - since >= self.max_lost_s and not collapsed_legs(pts, self.min_leg_ratio)[i]:
                 lost[i], self._lost_since[i] = False, None  # stale memory: trust where the leg is now
+
+    def _remember(self, cur: np.ndarray, lost: list[bool]) -> None:
+        """Where each leg not lost is now: the place a leg is judged against next frame."""
         if self._trusted is None:
             self._trusted = cur.copy()
         else:
             for i in range(2):
                 if not lost[i]:
                     self._trusted[i] = cur[i]
-        self._lost = (lost[0], lost[1])
-        return SideDecision(self._body, legs, self._lost)

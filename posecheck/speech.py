@@ -103,7 +103,7 @@ class SpeechPlanner:
         seen = (snap.rep_seq, snap.hold_seq)
         counts = (snap.reps_left, snap.reps_right, snap.reps_total)
         first = self._seen is None
-        new_reps = 0 if first else snap.rep_seq - self._seen[0]
+        new_reps = 0 if self._seen is None else snap.rep_seq - self._seen[0]
         self._seen = seen
         before, self._counts = self._counts, counts
         if first or new_reps <= 0:

@@ -117,7 +117,7 @@ def replay_poses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., list
     sources: list[Recording | Callable[[], Recording]] = []
     made: list[DigestReplay] = []
 
-    def factory(model_path: object = None) -> DigestReplay:
+    def factory(_model_path: object = None) -> DigestReplay:
         made.append(DigestReplay(sources))
         return made[-1]
 

@@ -41,5 +41,5 @@ def replay_estimator(monkeypatch: pytest.MonkeyPatch, clip: Path) -> PoseTrack:
     import posecheck.pose as pose_module
 
     track = poses(clip)
-    monkeypatch.setattr(pose_module, "make_estimator", lambda *a, **k: ReplayEstimator(track))
+    monkeypatch.setattr(pose_module, "make_estimator", lambda *_a, **_k: ReplayEstimator(track))
     return track

@@ -37,7 +37,7 @@ def synth_track(folder: Path, script: str, name: str, **params: object) -> tuple
 
 def use_track(monkeypatch: pytest.MonkeyPatch, track: PoseTrack) -> None:
     """Every estimator the app builds from now on replays `track` (a fresh replay each time)."""
-    monkeypatch.setattr(pose_module, "make_estimator", lambda model_path=None: ReplayEstimator(track))
+    monkeypatch.setattr(pose_module, "make_estimator", lambda _model_path=None: ReplayEstimator(track))
 
 
 class Camera:
@@ -54,7 +54,7 @@ class Camera:
     def factory(self) -> Camera:
         return self
 
-    def process(self, rgb: np.ndarray | None, t_s: float) -> PoseFrame:
+    def process(self, _rgb: np.ndarray | None, t_s: float) -> PoseFrame:
         assert self.track is not None
         f = self.track.frame(min(self.i, len(self.track) - 1))
         self.i += 1

@@ -74,7 +74,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, str | None]]
     got: list[tuple[bytes, str | None]] = []
     original = MediaFileManager.add
 
-    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # noqa: ANN001, ANN202
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         if isinstance(path_or_data, bytes | str) and mimetype == "text/csv":
             data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
             got.append((data, file_name))
@@ -102,7 +102,8 @@ def csv_rows(downloads: list[tuple[bytes, str | None]]) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode())))
 
 
-def test_weekly_goal_streak_asymmetry_faults_and_csv(db, downloads):
+@pytest.mark.usefixtures("db")
+def test_weekly_goal_streak_asymmetry_faults_and_csv(downloads):
     at = run_page()
     assert metric(at, "This week") == "1 of 3-5 sessions"
     assert metric(at, "Week streak") == "2 weeks"
@@ -118,7 +119,8 @@ def test_weekly_goal_streak_asymmetry_faults_and_csv(db, downloads):
     assert {r["exercise"] for r in rows} == {"single_leg_raise", "glute_bridge"}
 
 
-def test_filters_by_exercise_and_date(db, downloads):
+@pytest.mark.usefixtures("db")
+def test_filters_by_exercise_and_date(downloads):
     at = run_page()
     at.selectbox(key="history_exercise").set_value("glute_bridge").run()
     assert not at.exception, at.exception

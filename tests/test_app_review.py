@@ -256,7 +256,8 @@ def test_no_person_huge_frames_and_too_short(samples_dir: Path, sample: tuple[Pa
     assert "No complete rep was counted" in messages(at)
 
 
-def test_upload_size_limit_is_enforced_with_a_message(monkeypatch: pytest.MonkeyPatch, samples_dir: Path):
+@pytest.mark.usefixtures("samples_dir")
+def test_upload_size_limit_is_enforced_with_a_message(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("POSECHECK_MAX_UPLOAD_MB", "1")
     at = start_app()
     at.radio(key="review_mode").set_value("Upload a clip").run()
@@ -273,8 +274,8 @@ def test_upload_size_limit_is_enforced_with_a_message(monkeypatch: pytest.Monkey
     assert any("POSECHECK_MAX_UPLOAD_MB" in w.value for w in at.warning)
 
 
-def test_broken_definition_is_a_warning_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    samples_dir: Path):
+@pytest.mark.usefixtures("samples_dir")
+def test_broken_definition_is_a_warning_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     ex_dir = tmp_path / "exercises"
     ex_dir.mkdir()
     shutil.copy(REPO / "exercises" / "squat.toml", ex_dir)

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 def at(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppTest]:
     track = track_of(REPO / "samples" / CLIP)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pose_module, "make_estimator", lambda model_path=None: ReplayEstimator(track))
+        mp.setattr(pose_module, "make_estimator", lambda _model_path=None: ReplayEstimator(track))
         mp.setenv("POSECHECK_SAMPLES_DIR", str(REPO / "samples"))
         mp.setenv("POSECHECK_DB", str(tmp_path_factory.mktemp("layout") / "history.sqlite3"))
         app = AppTest.from_file(str(REPO / "app.py"), default_timeout=240)

@@ -66,7 +66,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "history.sqlite3"
     monkeypatch.setenv("POSECHECK_DB", str(db))
     # No browser camera in AppTest: the streamer is replaced; frames come from the test instead.
-    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda key, session: False)
+    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda _key, _session: False)
     return db
 
 
@@ -77,7 +77,7 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def button(at: AppTest, label: str):  # noqa: ANN201 - AppTest's Button
+def button(at: AppTest, label: str):  # AppTest's Button
     found = [b for b in at.button if b.label == label]
     assert found, f"no button {label!r} in {[b.label for b in at.button]}"
     return found[0]
@@ -185,11 +185,11 @@ class FakeSession:
         self.started: list[object] = []
         self.filed = 0
 
-    def start_plan(self, plan) -> None:  # noqa: ANN001
+    def start_plan(self, plan) -> None:
         self.plan, self.hold_s = plan, 0.0
         self.started.append(plan)
 
-    def _result(self, ended: str):  # noqa: ANN202
+    def _result(self, ended: str):
         from dataclasses import replace
 
         from posecheck.records import HoldRecord
@@ -199,12 +199,12 @@ class FakeSession:
         holds = (HoldRecord(self.plan.side, 0.0, h, h, h >= self.plan.hold_s, ()),) if h else ()
         return replace(plan_result(self.plan, ended=ended), holds=holds)
 
-    def progress(self):  # noqa: ANN201
+    def progress(self):
         from posecheck.routine_live import Progress
 
         return Progress(self._result("in progress") if self.plan is not None else None)
 
-    def finish_set(self, ended: str = "finished"):  # noqa: ANN201
+    def finish_set(self, ended: str = "finished"):
         self.filed += 1
         return self._result(ended)
 

@@ -63,7 +63,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("POSECHECK_EXERCISES_DIR", str(ex_dir))
     db = tmp_path / "history.sqlite3"
     monkeypatch.setenv("POSECHECK_DB", str(db))
-    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda key, session: False)  # frames come from the test
+    monkeypatch.setattr("posecheck.ui.webcam.streamer", lambda _key, _session: False)  # frames come from the test
     return db
 
 
@@ -97,7 +97,7 @@ def play_until(at: AppTest, camera: Camera, track: PoseTrack, origin: float, wor
     return page
 
 
-def summary_table(at: AppTest):  # noqa: ANN201 - a DataFrame
+def summary_table(at: AppTest):  # a DataFrame
     [table] = [d.value for d in at.dataframe if "Result" in d.value.columns]
     return table
 

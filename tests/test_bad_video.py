@@ -77,8 +77,8 @@ def test_damaged_clips_never_deadlock_the_in_process_decoder(tmp_path: Path):
     assert len(counts) == 2 and all(c.count(",") == 0 for c in counts), proc.stdout  # same count every time
 
 
-def test_damaged_clip_in_the_cli_says_how_much_was_read(broken_clip: Path, capsys: pytest.CaptureFixture,
-                                                        hang_guard: None):
+@pytest.mark.usefixtures("hang_guard")
+def test_damaged_clip_in_the_cli_says_how_much_was_read(broken_clip: Path, capsys: pytest.CaptureFixture):
     assert cli.main(["analyze", str(broken_clip), "-e", "squat", "--json"]) == 0
     out, err = capsys.readouterr()
     report = json.loads(out)
@@ -114,13 +114,13 @@ def stuck_decoder(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.P
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
 
-    def popen(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def popen(*args, **kwargs):
         proc = real_popen(*args, **kwargs)
         started.append(proc)
         return proc
 
     monkeypatch.setattr(decode_worker, "child_command",
-                        lambda path, info: [sys.executable, "-c", STUCK_CHILD.format(frames=3)])
+                        lambda _path, _info: [sys.executable, "-c", STUCK_CHILD.format(frames=3)])
     monkeypatch.setattr(decode_worker.subprocess, "Popen", popen)
     monkeypatch.setattr(sources, "STALL_S", 1.0)
     yield started
@@ -139,15 +139,16 @@ def test_a_stuck_decoder_is_cut_off_and_the_frames_read_stand(stuck_decoder: lis
     assert sources.decode_shortfall(3, video.info).startswith("decoded 3 of 367 frames")
 
 
-def test_a_decoder_stuck_from_the_start_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
-                                                         stuck_decoder: list[subprocess.Popen]):
+@pytest.mark.usefixtures("stuck_decoder")
+def test_a_decoder_stuck_from_the_start_is_a_clear_error(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(decode_worker, "child_command",
-                        lambda path, info: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
+                        lambda _path, _info: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
     with pytest.raises(PosecheckError, match="no decodable video frames .the decoder stopped responding"):
         list(open_video(SQUAT))
 
 
-def test_a_stuck_decoder_does_not_block_other_threads(stuck_decoder: list[subprocess.Popen]):
+@pytest.mark.usefixtures("stuck_decoder")
+def test_a_stuck_decoder_does_not_block_other_threads():
     """What kept the app server alive: while one thread waits on a stuck decode, another keeps running."""
     ticks = []
     done = threading.Event()
@@ -168,7 +169,7 @@ def test_a_stuck_decoder_does_not_block_other_threads(stuck_decoder: list[subpro
 
 
 def test_the_in_process_decoder_has_the_same_cut_off(monkeypatch: pytest.MonkeyPatch):
-    def stuck(path, info):  # noqa: ANN001, ANN202
+    def stuck(_path, _info):
         yield sources.Frame(0.0, np.zeros((4, 4, 3), np.uint8), 0)
         threading.Event().wait(30)
 
@@ -233,8 +234,8 @@ def review_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_review_page_says_how_much_of_a_damaged_clip_was_read(review_samples: Path, broken_clip: Path,
-                                                              hang_guard: None):
+@pytest.mark.usefixtures("hang_guard")
+def test_review_page_says_how_much_of_a_damaged_clip_was_read(review_samples: Path, broken_clip: Path):
     from test_app_review import analyse, messages, start_app
 
     shutil.copy(broken_clip, review_samples / "damaged.mp4")
@@ -244,12 +245,12 @@ def test_review_page_says_how_much_of_a_damaged_clip_was_read(review_samples: Pa
     assert "Traceback" not in messages(at)
 
 
-def test_review_page_cuts_off_a_stuck_decoder_with_a_message(review_samples: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             stuck_decoder: list[subprocess.Popen]):
+@pytest.mark.usefixtures("stuck_decoder")
+def test_review_page_cuts_off_a_stuck_decoder_with_a_message(review_samples: Path, monkeypatch: pytest.MonkeyPatch):
     from test_app_review import analyse, messages, start_app
 
     monkeypatch.setattr(decode_worker, "child_command",
-                        lambda path, info: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
+                        lambda _path, _info: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
     shutil.copy(SQUAT, review_samples / "stuck.mp4")
     t0 = time.monotonic()
     at = analyse(start_app(), "stuck.mp4", "squat")

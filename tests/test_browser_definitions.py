@@ -44,7 +44,7 @@ def test_file_text_is_shown_never_fetched(tmp_path: Path):
             app_host = urlparse(url).netloc
             outside: list[str] = []
 
-            def refuse_outside(route) -> None:  # noqa: ANN001 - Playwright's Route
+            def refuse_outside(route) -> None:  # Playwright's Route
                 if urlparse(route.request.url).netloc != app_host and not route.request.url.startswith("data:"):
                     outside.append(route.request.url)
                     route.abort()

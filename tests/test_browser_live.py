@@ -106,7 +106,7 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
     return run
 
 
-def _stats(page) -> tuple[float, float, float, float, str, int, int] | None:  # noqa: ANN001 - playwright's Page
+def _stats(page) -> tuple[float, float, float, float, str, int, int] | None:  # playwright's Page
     box = page.locator(".st-key-live_stats")
     try:
         m = STATS_RE.search(box.inner_text(timeout=2_000))
@@ -115,7 +115,7 @@ def _stats(page) -> tuple[float, float, float, float, str, int, int] | None:  # 
     return (float(m[1]), float(m[2]), float(m[3]), float(m[4]), m[5], int(m[6]), int(m[7])) if m else None
 
 
-def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
+def _metric(page, label: str) -> str:  # playwright's Page
     box = page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
     return box.get_by_test_id("stMetricValue").inner_text(timeout=5_000).strip()

@@ -51,7 +51,7 @@ def test_every_page_offline_and_the_review_page_as_seen(app: str, tmp_path: Path
     own = urlsplit(app).netloc
     refused: list[str] = []
 
-    def guard(route) -> None:  # noqa: ANN001 - playwright's Route
+    def guard(route) -> None:  # playwright's Route
         url = route.request.url
         if urlsplit(url).netloc == own:
             route.continue_()
@@ -82,7 +82,7 @@ def test_every_page_offline_and_the_review_page_as_seen(app: str, tmp_path: Path
     assert not refused, f"the pages asked other hosts for: {sorted(set(refused))}"
 
 
-def _analyse_default(page, app: str, expect) -> None:  # noqa: ANN001
+def _analyse_default(page, app: str, expect) -> None:
     page.goto(app)
     page.get_by_role("heading", name="Review a clip").wait_for(timeout=60_000)
     expect(page.get_by_role("combobox", name="Sample clip")).to_have_value("glute_bridge.mp4")
@@ -92,7 +92,7 @@ def _analyse_default(page, app: str, expect) -> None:  # noqa: ANN001
     page.locator("video").first.wait_for(timeout=30_000)
 
 
-def _review_as_seen(page, app: str, expect) -> None:  # noqa: ANN001
+def _review_as_seen(page, app: str, expect) -> None:
     page.goto(app)  # the analysis is cached: its results show again without analysing
     page.get_by_role("heading", name="Results · glute_bridge.mp4").wait_for(timeout=60_000)
     expect(page.get_by_text("No form faults: nice work.")).to_be_visible()  # the default sample: good form
@@ -119,7 +119,7 @@ def _review_as_seen(page, app: str, expect) -> None:  # noqa: ANN001
     _full_shot(page, OUTPUT_DIR / "review_portrait.png")
 
 
-def _live(page, app: str) -> None:  # noqa: ANN001
+def _live(page, app: str) -> None:
     page.goto(app + "live")
     page.get_by_role("heading", name="Live coaching").wait_for(timeout=60_000)
     page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="START").click()
@@ -128,7 +128,7 @@ def _live(page, app: str) -> None:  # noqa: ANN001
     page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="STOP").click()
 
 
-def _routine(page, app: str) -> None:  # noqa: ANN001
+def _routine(page, app: str) -> None:
     page.goto(app + "routine")
     page.get_by_role("heading", name="Guided routine").wait_for(timeout=60_000)
     page.get_by_role("button", name="Start routine").click()
@@ -140,13 +140,13 @@ def _routine(page, app: str) -> None:  # noqa: ANN001
     page.get_by_role("heading", name=re.compile("summary")).wait_for(timeout=30_000)
 
 
-def _history(page, app: str) -> None:  # noqa: ANN001
+def _history(page, app: str) -> None:
     page.goto(app + "history")
     page.get_by_role("heading", name="History").wait_for(timeout=60_000)
     time.sleep(2.0)
 
 
-def _choose(page, box: str, value: str) -> None:  # noqa: ANN001
+def _choose(page, box: str, value: str) -> None:
     """Pick a select box's option by typing it, as a keyboard user would."""
     combo = page.get_by_role("combobox", name=box)
     combo.scroll_into_view_if_needed()
@@ -159,7 +159,7 @@ def _choose(page, box: str, value: str) -> None:  # noqa: ANN001
     time.sleep(0.5)  # the rerun it triggers
 
 
-def _full_shot(page, path: Path) -> None:  # noqa: ANN001
+def _full_shot(page, path: Path) -> None:
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 40, 6000)})
     page.wait_for_timeout(1000)  # the charts re-lay out at the new size

@@ -89,7 +89,7 @@ def test_review_page_in_chromium(app_url: str, tmp_path: Path):
             browser.close()
 
 
-def _metric(page, label: str) -> str:  # noqa: ANN001 - playwright's Page
+def _metric(page, label: str) -> str:  # playwright's Page
     box = page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label,
                                                                                                       exact=True))
     return box.get_by_test_id("stMetricValue").inner_text().strip()

@@ -87,6 +87,6 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
     assert beeps == 0  # the voice speaks: no beeps on top
 
 
-def _counts(page) -> list[str]:  # noqa: ANN001 - playwright's Page
+def _counts(page) -> list[str]:  # playwright's Page
     spoken = page.evaluate("window.__spoken") or []
     return [s for s in spoken if re.fullmatch(r"[a-z]+", s) and s in {number_words(n) for n in range(1, 40)}]

@@ -35,7 +35,7 @@ class StandIn:
     def __init__(self, finds: PoseFrame) -> None:
         self.finds, self.shown = finds, []
 
-    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+    def process(self, rgb: np.ndarray, _t_s: float) -> PoseFrame:
         self.shown.append(rgb)
         return self.finds
 

@@ -22,7 +22,7 @@ def _rep(side: str, rom: float, faults: tuple[str, ...] = ()) -> RepRecord:
     return RepRecord(side, 1.0, 3.0, 2.0, rom, rom, 5.0, True, not faults, faults)
 
 
-def set_of(ex: str, start: datetime, end: datetime, reps=(), partials=(), holds=(), faults=()) -> SetResult:  # noqa: ANN001
+def set_of(ex: str, start: datetime, end: datetime, reps=(), partials=(), holds=(), faults=()) -> SetResult:
     """A set as a page would file it (side "both": the side worked is found from the records)."""
     return SetResult(ex, ex.replace("_", " ").capitalize(), "reps", False, "both", start, end,
                      (end - start).total_seconds(), tuple(reps), tuple(partials), tuple(holds), tuple(faults))

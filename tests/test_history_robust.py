@@ -179,8 +179,8 @@ def fresh_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         del st.session_state[key]
 
 
-def test_a_live_set_that_failed_to_save_is_saved_on_a_later_refresh(fresh_state: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.usefixtures("fresh_state")
+def test_a_live_set_that_failed_to_save_is_saved_on_a_later_refresh(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(store, "RETRY_S", 0.2)
     db, _ = store.open_store()
     sets = [_summary(1)]
@@ -200,7 +200,8 @@ def test_a_live_set_that_failed_to_save_is_saved_on_a_later_refresh(fresh_state:
     assert len(db.sets()) == 2 and len(db.sessions()) == 1
 
 
-def test_a_routine_set_that_failed_to_save_is_saved_later(fresh_state: Path, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.usefixtures("fresh_state")
+def test_a_routine_set_that_failed_to_save_is_saved_later():
     db, _ = store.open_store()
     st.session_state[routine_page.META_KEY] = ("psoas_guide", "Psoas guide", ())
     filed = [replace(_summary(i), side="left") for i in (1, 2)]

@@ -63,13 +63,13 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     downloads: list[tuple[bytes, str]] = []
     original = MediaFileManager.add
 
-    def add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):  # noqa: ANN001, ANN202
+    def add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
         if isinstance(data, bytes | str) and mimetype in ("application/json", "text/csv"):
             downloads.append((data.encode() if isinstance(data, str) else data, mimetype))
         return original(self, data, mimetype, coordinates, file_name, is_for_static_download)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pose_module, "make_estimator", lambda model_path=None: ReplayEstimator(track))
+        mp.setattr(pose_module, "make_estimator", lambda _model_path=None: ReplayEstimator(track))
         mp.setattr(MediaFileManager, "add", add)
         mp.setenv("POSECHECK_SAMPLES_DIR", str(SAMPLES))
         mp.setenv("POSECHECK_DB", str(db))
@@ -150,7 +150,7 @@ def test_one_hold_everywhere(page: Page, capsys: pytest.CaptureFixture[str], mon
     # The CLI: its JSON is the page's, its text says the same spans and durations.
     clip = str(SAMPLES / DEFAULT)
     track = track_of(SAMPLES / DEFAULT)
-    monkeypatch.setattr(pose_module, "make_estimator", lambda model_path=None: ReplayEstimator(track))
+    monkeypatch.setattr(pose_module, "make_estimator", lambda _model_path=None: ReplayEstimator(track))
     assert cli.main(["analyze", clip, "-e", "glute_bridge", "--json"]) == 0
     cli_json = json.loads(capsys.readouterr().out)
     assert _holds(cli_json) == holds and cli_json["rep_list"] == report["rep_list"]

@@ -13,7 +13,7 @@ from posecheck.kinematics import SIGNALS, Kinematics
 from posecheck.routines import RoutineRunner, expand, load_routines, parse_routine, plan_result, set_progress
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_engine import FPS, kin, leg_raise_frames  # noqa: E402
+from test_engine import FPS, kin, leg_raise_frames
 
 CATALOG = load_all().exercises
 

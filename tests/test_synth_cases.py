@@ -102,7 +102,7 @@ def test_front_clip_trims_the_same_way() -> None:
 
 @pytest.mark.parametrize("window", [(5.0, 4.0), (-1.0, 3.0), (0.0, 99.0), (RepCut(0, "out", 1.5), None)])
 def test_bad_windows_are_refused(window: tuple) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"clip window .* is not inside|RepCut\.frac must be in"):
         clip_truth("squat", reps=1, start_s=window[0], end_s=window[1])
 
 
@@ -140,9 +140,9 @@ def test_rest_offset_moves_the_persons_own_rest_toward_the_target(script: str) -
 
 
 def test_rest_offset_beyond_the_range_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="beyond this motion's range"):
         clip_truth("squat", reps=1, rest_offset=150.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be >= 0"):
         clip_truth("squat", reps=1, rest_offset=-5.0)
 
 
@@ -311,7 +311,7 @@ def test_every_failure_class_has_cases_with_real_exercises() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_case_truth_is_what_the_case_declares(case) -> None:  # noqa: ANN001
+def test_case_truth_is_what_the_case_declares(case) -> None:
     truth = case_truth(case, fps=10.0)  # at 640x480 (pixel offsets matter); the facts do not depend on the fps
     assert summarize(truth) == case.truth
     if case.failure_class == 8:

@@ -60,14 +60,14 @@ class HoldStrategy(Strategy):
 
     # --- the strategy interface ---------------------------------------------------------------
 
-    def update(self, t: float, dt: float, kin: Kinematics, values: Values, events: list[Event]) -> Values:
+    def update(self, t: float, _dt: float, _kin: Kinematics, values: Values, events: list[Event]) -> Values:
         """A hold starts once the person has settled still in the position (getting there is not the hold) and
         lasts while they stay in it with good form; rocking gently within it is part of it."""
         self._t = t
         side = self._position_side(values)
         if self.others:
             self._wrong.update(t, side is None and self._position_side(values, self.others) is not None)
-        bouncing = self._watch_bounce(t, side, values, events)
+        bouncing = self._watch_bounce(t, values, events)
         good = side if side is not None and not bouncing and not self.checks.error_failing() else None
         h = self.hold
         if h is not None and side is not None and side != h.side:  # switched sides: a new hold
@@ -80,16 +80,16 @@ class HoldStrategy(Strategy):
             self._count(h, t, good, values, events)
         return values
 
-    def pause(self, t: float, events: list[Event], kin: Kinematics | None = None) -> None:
+    def pause(self, t: float, events: list[Event], _kin: Kinematics | None = None) -> None:
         self._t = t
         if self.hold is not None and t - self.hold.last_s > self.spec.grace_s:
             self._end(events)
 
-    def abandon(self, t: float, events: list[Event]) -> None:
+    def abandon(self, _t: float, events: list[Event]) -> None:
         self._end(events)
         self.phase = "setup"
 
-    def finish(self, t: float, events: list[Event]) -> None:
+    def finish(self, _t: float, events: list[Event]) -> None:
         self._end(events)
 
     def active_side(self) -> str | None:
@@ -120,7 +120,7 @@ class HoldStrategy(Strategy):
         known = [v for v in speeds if v is not None]
         return bool(known) and max(known) < self.spec.still_deg_s
 
-    def _watch_bounce(self, t: float, side: str | None, values: Values, events: list[Event]) -> bool:
+    def _watch_bounce(self, t: float, values: Values, events: list[Event]) -> bool:
         """Bouncing is judged in the hold itself: getting into the position (often in steps) is no bounce."""
         if self.bounce is None or self.hold is None:
             return False
@@ -156,7 +156,7 @@ class HoldStrategy(Strategy):
             counted = None  # back out of the stretch into the start position: that ends it (after the grace)
         if counted == h.side:
             if self._deepened(h, values):
-                self._restart_deeper(h, t, values, events)
+                self._restart_deeper(h, events)
                 return
             h.last_s = t
             self._add_depth(h, values)
@@ -198,7 +198,7 @@ class HoldStrategy(Strategy):
         return (math.isfinite(v) and float(np.median(h.depth)) >= floor
                 and self._signed_depth(v) < floor - RELEASE_BAND_DEG)
 
-    def _restart_deeper(self, h: _Hold, t: float, values: Values, events: list[Event]) -> None:
+    def _restart_deeper(self, h: _Hold, events: list[Event]) -> None:
         """What was held so far was the start position (unless it already reached the target: then it was a hold
         of its own): drop it, and time the stretch once the person has settled in it, like any hold."""
         ht = self.ex.targets.hold_s or 0.0

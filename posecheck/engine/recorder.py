@@ -19,7 +19,7 @@ class Recorder:
     holds: list[HoldRecord] = field(default_factory=list)
     faults: list[FaultEvent] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    attach: Callable[[str, str], None] = lambda code, severity: None
+    attach: Callable[[str, str], None] = lambda _code, _severity: None
 
     def fault(self, t: float, code: str, message: str, severity: str, side: str | None,
               events: list[Event], attach: bool = True) -> None:
@@ -50,7 +50,7 @@ class Strategy:
     def pause(self, t: float, events: list[Event], kin: Kinematics | None = None) -> None:
         """No reliable pose this frame (nobody, wrong view, or - with `kin` - every drive signal hidden)."""
 
-    def abandon(self, t: float, events: list[Event]) -> None:
+    def abandon(self, _t: float, _events: list[Event]) -> None:
         """The tracked person jumped: nothing in progress may be finished with another body's frames."""
         self.phase = "setup"
 

@@ -141,7 +141,7 @@ class Excursion:
         times = [t for t, e in self.samples if e >= level]
         return (times[0], times[-1]) if times else (self.peak_s, self.peak_s)
 
-    def top_hold_s(self, now: float | None = None) -> float:
+    def top_hold_s(self) -> float:
         """The longest still spell at the top so far (the current one up to its last still frame)."""
         current = 0.0
         if self.top_since is not None and self.top_last is not None:
@@ -317,11 +317,11 @@ class Channel:
             return seen and rep.peak_s - rep.start_s <= OUT_MAX_S
         return True
 
-    def turned(self, rep: Excursion, e_now: float, t: float, held_top: bool) -> bool:
+    def turned(self, rep: Excursion, e_now: float, held_top: bool) -> bool:
         """Its turning point is seen: it came back part of the way, or stayed still at the top (briefly will do
         where the exercise holds its top: settling there is that rep's turn)."""
         returned = rep.peak_e - e_now >= TURN_SEEN_FRACTION * self.own_excursion(rep)
-        return returned or rep.top_hold_s(t) >= (TURN_HOLD_HELD_S if held_top else TURN_HOLD_S)
+        return returned or rep.top_hold_s() >= (TURN_HOLD_HELD_S if held_top else TURN_HOLD_S)
 
     def full(self, rep: Excursion) -> bool:
         return self.depth(rep.peak_val) >= 1.0 - 1e-9
@@ -397,7 +397,7 @@ class RepStrategy(Strategy):
 
     # --- the strategy interface ---------------------------------------------------------------
 
-    def update(self, t: float, dt: float, kin: Kinematics, values: Values, events: list[Event]) -> Values:
+    def update(self, t: float, _dt: float, kin: Kinematics, values: Values, events: list[Event]) -> Values:
         self._t = t
         if not self._shot_begun:  # the clip's (or shot's) first frame: only now can a rep be cut by its start
             self._shot_begun, self._shot_t0 = True, t
@@ -413,13 +413,13 @@ class RepStrategy(Strategy):
             if not math.isfinite(v):  # hidden or not this way of doing it: freeze, but see it come back
                 done = ch.update_unreliable(t, raw)
                 if done is not None:
-                    self._candidate(ch, done, t, "", events)
+                    self._candidate(ch, done, t, "")
                 continue
             done = ch.update(t, v)
             if done is not None:
-                self._candidate(ch, done, t, "", events)
+                self._candidate(ch, done, t, "")
             if ch.rep is not None:
-                self._follow(ch, ch.rep, t, dt, values, events)
+                self._follow(ch, ch.rep, t, values, events)
         self._watch_shadows(t, values)
         self._resolve(t, events, final=False)
         self.lead = self._leader()
@@ -439,7 +439,7 @@ class RepStrategy(Strategy):
                 ch.watch_jumps(t, raw)
                 done = ch.update_unreliable(t, raw)
                 if done is not None:
-                    self._candidate(ch, done, t, "", events)
+                    self._candidate(ch, done, t, "")
         if kin is not None:
             self._resolve(t, events, final=False)
 
@@ -473,7 +473,7 @@ class RepStrategy(Strategy):
             if rep is not None and rep.armed and not busy and ch.own_excursion(rep) >= ch.min_e:
                 self._wrong_side, self._wrong_until = ch.side, t + WRONG_SIDE_SHOW_S
 
-    def attach_fault(self, code: str, severity: str) -> None:
+    def attach_fault(self, code: str, _severity: str) -> None:
         rep = self.lead.rep if self.lead is not None else None
         if rep is not None and code not in rep.faults:
             rep.faults.append(code)
@@ -481,11 +481,11 @@ class RepStrategy(Strategy):
     def shown_hold_s(self) -> float | None:
         if self.ex.kind != "reps_hold" or self.lead is None or self.lead.rep is None:
             return None
-        return self.lead.rep.top_hold_s(self._t)
+        return self.lead.rep.top_hold_s()
 
     # --- following an excursion ---------------------------------------------------------------------
 
-    def _follow(self, ch: Channel, rep: Excursion, t: float, dt: float, values: Values, events: list[Event]) -> None:
+    def _follow(self, ch: Channel, rep: Excursion, t: float, values: Values, events: list[Event]) -> None:
         """Per frame while out: the top band, the motion's own condition there, the still top and its hold."""
         e = rep.samples[-1][1] if rep.samples else 0.0  # this frame's (median) reading
         band = max(ch.m.hysteresis_deg, 0.15 * ch.own_excursion(rep))
@@ -500,7 +500,7 @@ class RepStrategy(Strategy):
         self._update_speed(ch, rep, t, values)
         still = rep.in_target and rep.speed < ch.m.hold_still_deg_s and (
             not self.checks.error_failing())
-        before = rep.top_hold_s(t)
+        before = rep.top_hold_s()
         if still:
             if rep.top_since is None or (rep.top_last is not None and t - rep.top_last > TOP_GAP_S):
                 self._close_top(rep)
@@ -509,7 +509,7 @@ class RepStrategy(Strategy):
         elif rep.top_last is not None and t - rep.top_last > TOP_GAP_S:
             self._close_top(rep)
         ht = self.ex.targets.hold_s if self.ex.kind == "reps_hold" else None
-        if ht and before < ht <= rep.top_hold_s(t):
+        if ht and before < ht <= rep.top_hold_s():
             events.append(Event("hold_complete", t, ch.side, f"{ht:g} s hold done"))
 
     @staticmethod
@@ -551,11 +551,12 @@ class RepStrategy(Strategy):
     def _leader(self) -> Channel | None:
         """The rep the checks, the phase and the display follow: out, armed, and not known to be another
         movement (the motion's own condition only ever seen false, e.g. the bent support leg of a leg raise)."""
-        open_ = [c for c in self.channels if c.rep is not None and c.rep.armed and (
+        open_ = [(c, c.rep) for c in self.channels if c.rep is not None and c.rep.armed and (
             c.rep.require_true or not c.rep.require_false)]
         if not open_:
             return None
-        return max(open_, key=lambda c: (c.rep.in_target, c.own_excursion(c.rep) / c.travel if c.travel else 0.0))
+        return max(open_, key=lambda cr: (cr[1].in_target,
+                                          cr[0].own_excursion(cr[1]) / cr[0].travel if cr[0].travel else 0.0))[0]
 
     def _phase(self) -> str:
         if self.lead is not None and self.lead.rep is not None:
@@ -564,7 +565,7 @@ class RepStrategy(Strategy):
 
     # --- deciding what counted ----------------------------------------------------------------------
 
-    def _candidate(self, ch: Channel, rep: Excursion, end_t: float, cut: str, events: list[Event]) -> None:
+    def _candidate(self, ch: Channel, rep: Excursion, end_t: float, cut: str) -> None:
         m = ch.m
         RepStrategy._close_top(rep)  # a quick return ends the rep before the top's own gap would
         if not rep.armed or end_t - rep.start_s < m.min_rep_s:
@@ -589,7 +590,7 @@ class RepStrategy(Strategy):
             RepStrategy._close_top(rep)
             e_now = ch.latest()
             e_now = e_now if math.isfinite(e_now) else rep.samples[-1][1]
-            turned = ch.turned(rep, e_now, t, self.ex.kind == "reps_hold")
+            turned = ch.turned(rep, e_now, self.ex.kind == "reps_hold")
             if ch.counts(rep) and turned and (not self.strict or ch.full(rep)):
                 self.pending.append(_Candidate(ch, rep, t, True, "start" if rep.cut_start else cut, rep.core()))
         self._resolve(t, events, final=True)

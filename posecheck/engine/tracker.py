@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -122,7 +123,7 @@ class Tracker:
             return self._state(t, kin, events, status)
         check_values = self.strategy.update(t, dt, kin, values, events)
         self.checks.run(t, check_values, self.strategy.phase, self._active_side(),
-                        lambda *fault: self._rec.fault(*fault, events))
+                        partial(self._rec.fault, events=events))
         return self._state(t, kin, events, None)
 
     def finish(self) -> list[Event]:

@@ -181,23 +181,21 @@ def render_case(case: SynthCase, out_dir: str | Path, fps: float = 30.0, width: 
                 seed: int = 0) -> Path:
     """Render a case to out_dir/<name>.mp4 (+ .truth.json) and return the clip's path."""
     out = Path(out_dir) / f"{case.name}.mp4"
-    common = {"fps": fps, "width": width, "height": height, "seed": seed}
     if case.renderer == "side":
-        return generate_clip(case.script, out, **common, **case.params)
+        return generate_clip(case.script, out, fps=fps, width=width, height=height, seed=seed, **case.params)
     if case.renderer == "front":
-        return generate_front_clip(case.script, out, **common, **case.params)
+        return generate_front_clip(case.script, out, fps=fps, width=width, height=height, seed=seed, **case.params)
     if case.renderer == "view3d":
-        return generate_view_clip(case.script, out, **common, **case.params)
-    return generate_view_change_clip(case.script, out, **common, **case.params)
+        return generate_view_clip(case.script, out, fps=fps, width=width, height=height, seed=seed, **case.params)
+    return generate_view_change_clip(case.script, out, fps=fps, width=width, height=height, seed=seed, **case.params)
 
 
 def case_truth(case: SynthCase, fps: float = 30.0, width: int = 640, height: int = 480) -> dict[str, Any]:
     """The truth render_case writes, without rendering (fast; front cases render nothing either)."""
-    common = {"fps": fps, "width": width, "height": height}
     if case.renderer == "side":
-        return clip_truth(case.script, **common, **case.params)
+        return clip_truth(case.script, fps=fps, width=width, height=height, **case.params)
     if case.renderer == "front":
-        return front_clip_truth(case.script, **common, **case.params)
+        return front_clip_truth(case.script, fps=fps, width=width, height=height, **case.params)
     if case.renderer == "view3d":
-        return view_clip_truth(case.script, **common, **case.params)
-    return view_change_truth(case.script, **common, **case.params)
+        return view_clip_truth(case.script, fps=fps, width=width, height=height, **case.params)
+    return view_change_truth(case.script, fps=fps, width=width, height=height, **case.params)

@@ -69,11 +69,13 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
 
 
 def _lighter(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
-    return tuple(int(min(255, v + (255 - v) * f)) for v in c)
+    r, g, b = (int(min(255, v + (255 - v) * f)) for v in c)
+    return r, g, b
 
 
 def _darker(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
-    return tuple(int(v * f) for v in c)
+    r, g, b = (int(v * f) for v in c)
+    return r, g, b
 
 
 def capsule(img: np.ndarray, a: np.ndarray, b: np.ndarray, ra: float, rb: float, colour: tuple[int, int, int],

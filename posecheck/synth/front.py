@@ -309,16 +309,19 @@ def draw_front(img: np.ndarray, j: Joints3D, cam: _Camera, s: float) -> None:
         items.append(((a[2] + b[2]) / 2 + bias,
                       lambda: capsule(img, cam(a), cam(b), ra * s * cam.s(a), rb * s * cam.s(b), col)))
 
+    def shoe(a: np.ndarray, t: np.ndarray) -> None:
+        items.append(((a[2] + t[2]) / 2 - 0.01 * s, lambda: _shoe(img, cam(a), cam(t), 0.032 * s * cam.s(a))))
+
+    def hand(w: np.ndarray) -> None:
+        items.append((w[2] + 0.02 * s, lambda: _hand(img, _pt(cam(w)), int(0.028 * s * cam.s(w) * SS))))
+
     for side in SIDES:
         seg(j.hip[side], j.knee[side], "thigh", TROUSERS)
         seg(j.knee[side], j.ankle[side], "shin", TROUSERS)
-        a, t = j.ankle[side], j.toe[side]
-        items.append(((a[2] + t[2]) / 2 - 0.01 * s, lambda a=a, t=t: _shoe(img, cam(a), cam(t), 0.032 * s * cam.s(a))))
+        shoe(j.ankle[side], j.toe[side])
         seg(j.shoulder[side], j.elbow[side], "upper", SHIRT, 0.02 * s)
         seg(j.elbow[side], j.wrist[side], "fore", SKIN, 0.02 * s)
-        w = j.wrist[side]
-        items.append((w[2] + 0.02 * s, lambda w=w: cv2.circle(img, _pt(cam(w)), int(0.028 * s * cam.s(w) * SS), SKIN,
-                                                              -1, cv2.LINE_AA)))
+        hand(j.wrist[side])
     trunk_z = (j.shoulder["left"][2] + j.hip["left"][2]) / 2
     items.append((trunk_z, lambda: _torso(img, j, cam, s)))
     neck_top = j.neck + (j.head - j.neck) * 0.5
@@ -326,6 +329,10 @@ def draw_front(img: np.ndarray, j: Joints3D, cam: _Camera, s: float) -> None:
     items.append((j.head[2] + 2e-3, lambda: _head(img, cam(j.head), 0.066 * s * cam.s(j.head))))
     for _, draw in sorted(items, key=lambda it: it[0]):
         draw()
+
+
+def _hand(img: np.ndarray, centre: tuple[int, int], radius: int) -> None:
+    cv2.circle(img, centre, radius, SKIN, -1, cv2.LINE_AA)
 
 
 def render_front(bg2x: np.ndarray, j: Joints3D, cam: _Camera, scale: float) -> np.ndarray:
@@ -344,7 +351,9 @@ class FrontSource:
         self.sc = sc
         self.bg = background(width, height, seed, sc.floor_y)
         self.cam = _Camera(sc.cx, 0.5 * height, CAMERA_DIST * sc.scale)
-        self.duration_s, self.reps, self.holds, self.phases = sc.duration_s, sc.reps, [], []
+        self.duration_s, self.reps = sc.duration_s, sc.reps
+        self.holds: list[dict] = []
+        self.phases: list[dict] = []
         annotate_reps(self.reps, sc.name, lambda t: truth_angles_3d(sc.pose_at(t)))
 
     def image(self, t: float) -> np.ndarray:
@@ -387,6 +396,6 @@ def _front(script: str, width: int, height: int, seed: int,
     if script not in FRONT_SCRIPTS:
         raise ValueError(f"unknown front-view script {script!r}; have {sorted(FRONT_SCRIPTS)}")
     sc = FRONT_SCRIPTS[script](width=width, height=height, **params)
-    meta = {"script": script, "exercise": sc.name, "params": params, "facing": "camera", "near_side": None,
-            "view": "front", "expected_faults": [], "out_of_view_s": None}
+    meta: dict[str, Any] = {"script": script, "exercise": sc.name, "params": params, "facing": "camera",
+                            "near_side": None, "view": "front", "expected_faults": [], "out_of_view_s": None}
     return FrontSource(sc, width, height, seed), meta

@@ -82,7 +82,7 @@ class SideSource:
         return rec
 
 
-def _side(script: str, facing: str, fps: float, width: int, height: int, seed: int,
+def _side(script: str, facing: str, width: int, height: int, seed: int,
           out_of_view_s: tuple[float, float] | None, start_s: Boundary, end_s: Boundary,
           params: dict[str, Any]) -> tuple[SideSource, dict[str, Any]]:
     if script not in SCRIPTS:
@@ -106,7 +106,7 @@ def generate_clip(script: str, out_path: str | Path, facing: str = "right", fps:
     """
     if (problem := settings_problem(fps, width, height)) is not None:
         raise ValueError(problem)
-    src, meta = _side(script, facing, fps, width, height, seed, out_of_view_s, start_s, end_s, params)
+    src, meta = _side(script, facing, width, height, seed, out_of_view_s, start_s, end_s, params)
     return write_clip(src, out_path, meta, fps, width, height, crf, start_s, end_s)
 
 
@@ -114,7 +114,7 @@ def clip_truth(script: str, facing: str = "right", fps: float = 30.0, width: int
                out_of_view_s: tuple[float, float] | None = None, start_s: Boundary = None, end_s: Boundary = None,
                **params: Any) -> dict[str, Any]:
     """The truth generate_clip would write for the same arguments, without rendering the video (fast)."""
-    src, meta = _side(script, facing, fps, width, height, 0, out_of_view_s, start_s, end_s, params)
+    src, meta = _side(script, facing, width, height, 0, out_of_view_s, start_s, end_s, params)
     return build_truth(src, meta, fps, width, height, start_s, end_s)
 
 

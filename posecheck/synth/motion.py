@@ -132,7 +132,7 @@ def assemble(body: Body, hip: np.ndarray, trunk_deg: float, knees: dict[str, np.
     return Joints(head, unit(face_deg), neck, shoulders, elbows, wrists, hips, dict(knees), dict(ankles), toes)
 
 
-PoseFn = Callable[[float], Joints | None]
+PoseFn = Callable[[float], Joints]  # every script draws the person at every time (SideSource hides them)
 
 
 @dataclass

@@ -38,7 +38,7 @@ SETUP_S = 1.5
 QUICK_SPLIT = (0.45, 0.10, 0.45)  # quick reps (rep_s): out, top, back as shares of the rep, no pause
 
 
-def _frame(width: int, height: int) -> tuple[float, Body]:
+def _frame(height: int) -> tuple[float, Body]:
     floor_y = 0.9 * height
     return floor_y, Body(0.78 * height)
 
@@ -106,7 +106,7 @@ HANG = {"left": (-95.0, -85.0), "right": (-95.0, -85.0)}
 # --- standing ------------------------------------------------------------------------------------
 
 
-def _standing(b: Body, ankle0: np.ndarray, x: float, lean: float, arm: float) -> object:
+def _standing(b: Body, ankle0: np.ndarray, x: float, lean: float, arm: float) -> Joints:
     """A standing/squatting pose: x=0 stands tall (knee 180), x=1 is a deep squat (knee 80)."""
     shin_deg, thigh_deg = 90 - 25 * x, 90 + 75 * x  # ankle->knee, knee->hip
     knees, ankles = {}, {}
@@ -129,7 +129,7 @@ def squat(width: int = 640, height: int = 480, reps: int = 3, depth: float = 1.0
     gives each rep's depth as a fraction of `depth` (and the rep count); `rest_offset` stands with the knees
     that many degrees bent (knee 180 - rest_offset) between reps.
     """
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle0 = np.array([0.47 * width, floor_y - 0.035 * b.height])
 
     def body(x: float) -> Joints:
@@ -149,7 +149,7 @@ def squat(width: int = 640, height: int = 480, reps: int = 3, depth: float = 1.0
         _rep_track(d, truth, "both", partial_depth, x0, 0.8, 0.2, 0.8, 0.8, full=False, depth=partial_depth)
     d.hold(0.8)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         x = d.at(t)
         if jitter_span[0] < t < jitter_span[1]:
             x += jitter_deg / 100 * np.sin(2 * np.pi * 1.5 * (t - jitter_span[0]))
@@ -166,7 +166,7 @@ def lunge(width: int = 640, height: int = 480, reps: int = 2, leg: str = "right"
     `depths` lowers each rep that fraction of the way (and sets the rep count); `rest_offset` stands with
     softer knees, the front thigh's drive that many degrees up from the textbook stance.
     """
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     x0 = 0.36 * width
     stride = 1.3 * b.thigh
@@ -202,7 +202,7 @@ def lunge(width: int = 640, height: int = 480, reps: int = 2, leg: str = "right"
     # the person's own stance: knees softer (the hip lower, up to 0.2 leg lengths)
     crouch = 0.2 * _rest_x(lambda x: body(0.2 * x, 0.0, 0.0, leg), "lunge", leg, rest_offset)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         front = next((f for t0, t1, f in fronts if t0 <= t < t1), leg)
         return body(crouch, step.at(t), drop.at(t), front)
 
@@ -211,7 +211,7 @@ def lunge(width: int = 640, height: int = 480, reps: int = 2, leg: str = "right"
 
 def standing_pelvic_tilt(width: int = 640, height: int = 480, hold_s: float = 8.0) -> Script:
     """From a rest with hands on the thighs (knees bent, trunk 30 deg forward), stand tall and hold."""
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle0 = np.array([0.47 * width, floor_y - 0.035 * b.height])
     go_s = 1.5
     x = Track(0.4).hold(SETUP_S).to(0.03, go_s)  # knee = 180 - 100 x
@@ -221,7 +221,7 @@ def standing_pelvic_tilt(width: int = 640, height: int = 480, hold_s: float = 8.
     x.to(0.4, go_s).hold(1.0)
     lean = Track(30.0).hold(SETUP_S).to(0.0, go_s).hold(hold_s).to(30.0, go_s).hold(1.0)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         e = lean.at(t) / 30.0  # 1 resting on the thighs, 0 standing tall
         return _standing(b, ankle0, x.at(t), lean.at(t), -95 + 40 * e)
 
@@ -238,7 +238,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     """
     if stance_s > 0:
         return _warrior_from_stance(width, height, hold_s, leg, stance_s)
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     back = "left" if leg == "right" else "right"
     x0 = 0.30 * width
@@ -257,7 +257,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
     t_out = s.t
     s.to(0.0, go_s).hold(1.0)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         e = s.at(t)
         # The hip travels on an arc about the back ankle, so the back leg stays straight through the step
         # (a straight line between the two poses would bend the back knee to ~117 deg half-way).
@@ -280,7 +280,7 @@ def warrior_1(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
 
 def _warrior_from_stance(width: int, height: int, hold_s: float, leg: str, stance_s: float) -> Script:
     """warrior_1 with a straight-legged wide stance held before the pose: e goes 0 standing, 1 stance, 2 pose."""
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     back = "left" if leg == "right" else "right"
     x0 = 0.22 * width  # the stance is as wide as the pose: start further left to keep it in frame
@@ -306,7 +306,7 @@ def _warrior_from_stance(width: int, height: int, hold_s: float, leg: str, stanc
         u = (a - back_a) / ra * (1 - f) + (c - back_a) / rc * f
         return back_a + u / np.linalg.norm(u) * (ra + (rc - ra) * f)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         v = e.at(t)
         step, sink = min(v, 1.0), max(v - 1.0, 0.0)
         hip = arc(hip_s, hip_st, step) if v <= 1.0 else arc(hip_st, hip_w, sink)
@@ -365,7 +365,7 @@ def low_lunge(width: int = 640, height: int = 480, hold_s: float = 6.0, leg: str
 def _half_kneel_body(width: int, height: int, leg: str, push_deg: float,
                      lean: float) -> tuple[float, Body, Callable[[float, float], Joints]]:
     """(floor_y, body, pose(k, p)): k from standing (0) to kneeling on the `leg` knee (1), hips pushed p deg."""
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     ankle_y = floor_y - 0.035 * b.height
     knee_floor = np.array([0.34 * width, floor_y - 0.03 * b.height])
     front = "left" if leg == "right" else "right"
@@ -408,7 +408,7 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
     else:
         push = Track(0.0).hold(t_in).to(push_deg, 1.2).hold(hold_s - 1.2).to(0.0, 0.01)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         p = push.at(t)
         if bounce and t_in + 1.5 < t < t_out - 0.5:
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
@@ -437,7 +437,7 @@ def _half_kneel_upright(width: int, height: int, hold_s: float, leg: str, push_d
     push.to(0.0, push_s)
     kneel.hold(push.t - t_k).to(0.0, go_s).hold(1.0)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         p = push.at(t)
         if bounce and t_in + 0.5 < t < t_out - 0.5:
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
@@ -461,7 +461,7 @@ def _hold(side: str, start: float, end: float) -> dict:
 
 
 def _lying_base(width: int, height: int) -> tuple[float, Body, np.ndarray]:
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     shoulder = np.array([0.20 * width, floor_y - 0.075 * b.height])
     return floor_y, b, shoulder
 
@@ -505,7 +505,7 @@ def glute_bridge(width: int = 640, height: int = 480, reps: int = 2, hold_s: flo
             holds.append(_hold("both", r["start_s"] + 1.2, r["peak_s"]))
     lift_t.hold(0.6)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body(lift_t.at(t))
 
     # Hips lifted part of the way: past half of it each rep counts, flagged shallow; under half, an attempt.
@@ -566,7 +566,7 @@ def single_leg_raise(width: int = 640, height: int = 480, reps: int = 2, hold_s:
             holds.append(_hold(leg, r["start_s"] + 1.5, r["peak_s"]))
     theta.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body(theta.at(t))
 
     faults = ((["knee_bent"] if bent_knee_deg >= 25 else []) + (["partial_rep"] if partial else [])
@@ -618,7 +618,7 @@ def knee_to_chest(width: int = 640, height: int = 480, reps: int = 4, leg: str =
     for tr in tracks.values():
         tr.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body({s: tr.at(t) for s, tr in tracks.items()})
 
     return Script("knee_to_chest", max(t.t for t in tracks.values()), pose, truth, [], floor_y=floor_y,
@@ -659,7 +659,7 @@ def psoas_march(width: int = 640, height: int = 480, reps: int = 4, leg: str = "
     for tr in tracks.values():
         tr.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body({s: tr.at(t) for s, tr in tracks.items()})
 
     return Script("psoas_march", max(t.t for t in tracks.values()), pose, truth, [], floor_y=floor_y,
@@ -676,7 +676,7 @@ def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0
     `level_s` first rests that long with the thigh level on the bench, the shin hanging off its edge (the
     start position, a "start_position" phase), before letting the thigh drop below the hip line.
     """
-    floor_y, b = _frame(width, height)
+    floor_y, b = _frame(height)
     other = "left" if leg == "right" else "right"
     hang_th, hang_shin = -25.0, -95.0
     hip = np.array([0.52 * width, floor_y - 0.035 * b.height - b.thigh * np.sin(np.radians(-hang_th)) - b.shin])
@@ -698,7 +698,7 @@ def lying_psoas_stretch(width: int = 640, height: int = 480, hold_s: float = 6.0
             return hug_th + (5.0 - hug_th) * x, hug_th - (180 - hug_knee) + (-80.0 - hug_th + 180 - hug_knee) * x
         return 5.0 + (hang_th - 5.0) * (x - 1), -80.0 + (hang_shin + 80.0) * (x - 1)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         th, shin = leg_at(d.at(t))
         k_o = hip + unit(hug_th) * b.thigh
         a_o = k_o + unit(hug_th - (180 - hug_knee)) * b.shin
@@ -745,7 +745,7 @@ def roll_up(width: int = 640, height: int = 480, reps: int = 2, top_deg: float =
         _rep_track(trunk, truth, "both", trunk_at(f), tr0, 2.0, 0.3, 2.0, 1.0, full=top_deg <= 90, depth=f)
     trunk.hold(0.5)
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         return body(trunk.at(t))
 
     faults = ["partial_rep"] if top_deg > 90 else []
@@ -779,7 +779,7 @@ def leg_circles(width: int = 640, height: int = 480, circles: int = 2, leg: str 
                       "full": True})
     legl = b.thigh + b.shin
 
-    def pose(t: float):  # noqa: ANN202
+    def pose(t: float):
         r = raise_t.at(t)
         ph = 2 * np.pi * phase.at(t)
         # The loop starts at the top of its swing and runs counter-clockwise in the image as phase grows.

@@ -121,17 +121,19 @@ def draw_body(img: np.ndarray, j: Joints3D, cam: _Camera, s: float, face: np.nda
         items.append(((a[2] + b[2]) / 2 + bias,
                       lambda: capsule(img, cam(a), cam(b), ra * s * cam.s(a), rb * s * cam.s(b), col)))
 
+    def shoe(a: np.ndarray, t: np.ndarray) -> None:
+        items.append(((a[2] + t[2]) / 2 - 0.01 * s, lambda: front._shoe(img, cam(a), cam(t), 0.032 * s * cam.s(a))))
+
+    def hand(w: np.ndarray) -> None:
+        items.append((w[2] + 0.02 * s, lambda: front._hand(img, _pt(cam(w)), int(0.028 * s * cam.s(w) * SS))))
+
     for side in SIDES:
         seg(j.hip[side], j.knee[side], "thigh", TROUSERS)
         seg(j.knee[side], j.ankle[side], "shin", TROUSERS)
-        a, t = j.ankle[side], j.toe[side]
-        items.append(((a[2] + t[2]) / 2 - 0.01 * s,
-                      lambda a=a, t=t: front._shoe(img, cam(a), cam(t), 0.032 * s * cam.s(a))))
+        shoe(j.ankle[side], j.toe[side])
         seg(j.shoulder[side], j.elbow[side], "upper", SHIRT, 0.02 * s)
         seg(j.elbow[side], j.wrist[side], "fore", SKIN, 0.02 * s)
-        w = j.wrist[side]
-        items.append((w[2] + 0.02 * s, lambda w=w: cv2.circle(img, _pt(cam(w)), int(0.028 * s * cam.s(w) * SS), SKIN,
-                                                              -1, cv2.LINE_AA)))
+        hand(j.wrist[side])
     hip_c, sh_c = (j.hip["left"] + j.hip["right"]) / 2, (j.shoulder["left"] + j.shoulder["right"]) / 2
     items.append(((hip_c[2] + sh_c[2]) / 2, lambda: _trunk(img, j, cam, s)))
     neck_top = j.neck + (j.head - j.neck) * 0.5

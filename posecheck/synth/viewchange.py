@@ -127,7 +127,8 @@ def _view_change(exercise: str, front_reps: int, side_reps: int, facing: str, cr
                  side_shift: tuple[float, float] = (0.0, 0.0)) -> tuple[ViewChangeSource, dict[str, Any]]:
     front, side = _parts(exercise, front_reps, side_reps, facing, width, height, seed, front_params or {},
                          side_params or {})
-    src = ViewChangeSource(front, side, ("front", "side"), crossfade_s, side_skip_s, side_zoom, tuple(side_shift),
+    src = ViewChangeSource(front, side, ("front", "side"), crossfade_s, side_skip_s, side_zoom,
+                           (side_shift[0], side_shift[1]),
                            (width, height))
     params = {"front_reps": front_reps, "side_reps": side_reps, "crossfade_s": crossfade_s,
               "side_skip_s": side_skip_s, "front_params": front_params or {}, "side_params": side_params or {},

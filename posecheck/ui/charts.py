@@ -7,6 +7,7 @@ spans, faults as red rules, so a moment can be found in either.
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 import altair as alt
 import pandas as pd
@@ -25,7 +26,14 @@ FAULT_COLOUR = "#c62828"
 CAPTION = ("Shaded spans: full reps (green), partial reps (orange); holds are the purple bars along the top. Red "
            "dashed lines mark faults. Hover for values.")
 CHART_HEIGHT = 320  # the whole chart (Streamlit fits title, legend and axes inside): ~170 px of plot
-Y_AXIS = {"minExtent": 48, "titlePadding": 8}  # same label gutter on both charts, so their time axes line up
+
+
+class _AxisGutter(TypedDict):
+    minExtent: int
+    titlePadding: int
+
+
+Y_AXIS: _AxisGutter = {"minExtent": 48, "titlePadding": 8}  # same label gutter on both charts: time axes line up
 
 
 def angles_chart(report: Report) -> alt.LayerChart:
@@ -35,8 +43,8 @@ def angles_chart(report: Report) -> alt.LayerChart:
     rows.update({label: s.values[name] for name, label in ANGLE_LABELS.items()})
     df = pd.DataFrame(rows).melt("t_s", var_name="Angle", value_name="deg").dropna()
     x = _x_axis(report)
-    fitted = {"domain": fitted_domain(df["deg"]), "nice": False} if not df.empty else {}
-    scale = alt.Scale(zero=False, **fitted)
+    scale = alt.Scale(zero=False, domain=fitted_domain(df["deg"]), nice=False) if not df.empty else \
+        alt.Scale(zero=False)
     lines = alt.Chart(df).mark_line(strokeWidth=1.8).encode(
         x=x, y=alt.Y("deg:Q", title="Angle (deg)", scale=scale, axis=alt.Axis(**Y_AXIS)),
         color=alt.Color("Angle:N", scale=alt.Scale(domain=list(ANGLE_LABELS.values()), range=ANGLE_COLOURS),
@@ -91,7 +99,7 @@ def drive_chart(report: Report) -> alt.LayerChart | None:
         layers.append(alt.Chart(line).mark_text(align="left", baseline="bottom" if above else "top", dx=4,
                                                 dy=-3 if above else 3, color="#555", fontSize=11).encode(
             y=alt.Y("deg:Q", scale=scale), x=alt.value(0), text="line:N"))
-    return _with_overlays(alt.layer(*layers, lines), report).properties(
+    return _with_overlays(_layer(*layers, lines), report).properties(
         height=CHART_HEIGHT, title=f"Rep signal: {label}, with the rest and target lines")
 
 
@@ -138,7 +146,7 @@ def _with_overlays(base: alt.Chart | alt.LayerChart, report: Report) -> alt.Laye
         if not holds.empty:
             span_layers.append(alt.Chart(holds).mark_rect(opacity=HOLD_OPACITY).encode(
                 x="start:Q", x2="end:Q", y=alt.value(0), y2=alt.value(HOLD_STRIP_PX), color=color, tooltip=tooltip))
-        layers.append(alt.layer(*span_layers))  # one colour scale for reps and holds: one legend
+        layers.append(_layer(*span_layers))  # one colour scale for reps and holds: one legend
     layers.append(base)
     if report.faults:
         fdf = pd.DataFrame([(f.t_s, f.message, f.code) for f in report.faults], columns=["t_s", "fault", "code"])
@@ -146,4 +154,12 @@ def _with_overlays(base: alt.Chart | alt.LayerChart, report: Report) -> alt.Laye
             x="t_s:Q", tooltip=[alt.Tooltip("t_s:Q", title="t (s)", format=".2f"), "fault:N", "code:N"]))
         layers.append(alt.Chart(fdf).mark_point(color=FAULT_COLOUR, shape="triangle-down", filled=True, size=70)
                       .encode(x="t_s:Q", y=alt.value(HOLD_STRIP_PX + 4), tooltip=["fault:N"]))
-    return alt.layer(*layers).resolve_scale(color="independent")
+    return _layer(*layers).resolve_scale(color="independent")
+
+
+def _layer(*charts: alt.Chart | alt.LayerChart) -> alt.LayerChart:
+    """alt.layer, typed for these charts: it returns a FacetChart only when every layer has the same row/column/
+    facet encoding, and no chart here has one."""
+    chart = alt.layer(*charts)
+    assert isinstance(chart, alt.LayerChart)
+    return chart

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from posecheck.ui.widgets import GENERAL_SAFETY
 
@@ -17,7 +18,7 @@ TAGLINE = "Form checks, rep counts and hold timers for hip-flexor and mobility e
 ICON = Path(__file__).with_name("assets") / "icon.png"
 
 
-def run(pages: Sequence[st.Page]) -> None:
+def run(pages: Sequence[StreamlitPage]) -> None:
     """Draw the frame around the chosen page and run it."""
     st.set_page_config(page_title=APP_TITLE, page_icon=str(ICON), layout="wide",
                        initial_sidebar_state="expanded")

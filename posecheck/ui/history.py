@@ -5,12 +5,15 @@ deleting a session. It only reads `HistoryStore`; the pages that do exercises wr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import TypedDict
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from posecheck.exercises import Exercise
 from posecheck.history import HistoryStore, SessionRow, sessions_per_week, week_streak
 from posecheck.records import SetResult
 from posecheck.routines import load_routines
@@ -25,6 +28,11 @@ GOAL = (3, 5)  # the guide's sessions per week
 WEEKS = 12
 ASYM_WARN = 0.10  # a left/right range-of-motion difference above 10% is worth a look
 KIND_WORDS = {"live": "Live", "routine": "Routine", "review": "Clip review"}
+
+# One row of the left/right table (its keys are the column headings).
+AsymmetryRow = TypedDict("AsymmetryRow", {"Exercise": str, "Left ROM (deg)": float | None,
+                                          "Right ROM (deg)": float | None, "Difference (%)": float | None,
+                                          "Reps L/R": str})
 
 
 def render() -> None:
@@ -79,7 +87,10 @@ def _filters(db: HistoryStore, everything: list[SessionRow], names: dict[str, st
     today = date.today()
     c1, c2 = st.columns(2)
     dates = c1.date_input("Dates", value=(first, max(today, first)), key=DATES_KEY, format="YYYY-MM-DD")
-    ids = sorted({i for i, _ in db.exercise_ids()}, key=lambda i: names.get(i, i).lower())
+    def by_name(i: str) -> str:
+        return names.get(i, i).lower()
+
+    ids = sorted({i for i, _ in db.exercise_ids()}, key=by_name)
     exercise = c2.selectbox("Exercise", [ALL, *ids], key=EXERCISE_KEY,
                             format_func=lambda i: "All exercises" if i == ALL else names.get(i, i))
     since, until = date_range(dates)
@@ -172,8 +183,8 @@ def _line(df: pd.DataFrame, field: str, unit: str) -> alt.Chart:
     ).properties(height=240)
 
 
-def asymmetry_rows(asym: dict[str, dict[str, float]], names: dict[str, str]) -> list[dict[str, object]]:
-    rows = []
+def asymmetry_rows(asym: dict[str, dict[str, float]], names: dict[str, str]) -> list[AsymmetryRow]:
+    rows: list[AsymmetryRow] = []
     for ex, d in sorted(asym.items()):
         left, right = d.get("left_rom_deg"), d.get("right_rom_deg")
         diff = None
@@ -217,7 +228,7 @@ def _faults(counts: list[tuple[str, str, int]]) -> None:
     st.caption(f"Most frequent: **{widgets.plain(msg)}** ({n}×). Work on that one first.")
 
 
-def _routine_names(catalog: dict) -> dict[str, str]:
+def _routine_names(catalog: Mapping[str, Exercise]) -> dict[str, str]:
     try:
         return {r.id: r.name for r in load_routines(catalog, analysis.exercises_dir() / "routines")[0].values()}
     except Exception:  # a routine folder that cannot be read: ids are shown as they are

@@ -9,6 +9,7 @@ tests feed the session in st.session_state with frames and rerun, exactly as the
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -61,7 +62,7 @@ def render() -> None:
         _panel()
 
 
-def _load(folder: Path, exercises: dict[str, Exercise]) -> dict[str, Routine]:
+def _load(folder: Path, exercises: Mapping[str, Exercise]) -> dict[str, Routine]:
     try:
         routines, errors = load_routines(exercises, folder)
     except Exception as exc:  # an unreadable folder: a message, not a traceback
@@ -80,7 +81,7 @@ def _load(folder: Path, exercises: dict[str, Exercise]) -> dict[str, Routine]:
 # --- before the start ---------------------------------------------------------------------------------
 
 
-def _setup(routines: dict[str, Routine], exercises: dict[str, Exercise]) -> None:
+def _setup(routines: dict[str, Routine], exercises: Mapping[str, Exercise]) -> None:
     st.caption("Follow a routine with your camera: posecheck shows what is next, counts and times each set, says "
                "when to switch sides, rests you between sets and keeps a record in your history.")
     ids = sorted(routines, key=lambda i: (i != DEFAULT_ROUTINE, routines[i].name.lower()))
@@ -101,7 +102,7 @@ def _setup(routines: dict[str, Routine], exercises: dict[str, Exercise]) -> None
         st.dataframe([_plan_row(i, p) for i, p in enumerate(plans, 1)], hide_index=True, width="stretch")
         # A callback: the controller exists before the next run draws, so the page switches in one go.
         st.button("Start routine", type="primary", icon=":material/play_arrow:", disabled=not plans,
-                  width="stretch", on_click=begin, args=(routine, plans))
+                  width="stretch", on_click=_start, args=(routine, plans))
     with right:
         _safety_box(routine)
 
@@ -139,6 +140,11 @@ def begin(routine: Routine, plans: list[SetPlan]) -> RoutineController:
     st.session_state[RETRY_KEY] = store.RetryGate()
     st.session_state[SPEECH_KEY] = RoutineSpeech()
     return ctrl
+
+
+def _start(routine: Routine, plans: list[SetPlan]) -> None:
+    """The Start button's callback (a Streamlit callback returns nothing)."""
+    begin(routine, plans)
 
 
 # --- while it runs (a fragment: re-runs on its own and only reads snapshots) --------------------------
@@ -254,6 +260,10 @@ def _just_finished(res: SetResult) -> None:
                    + (f" · missing: {widgets.plain(res.missing)}" if res.missing else ""), icon=":material/info:")
 
 
+def _finish_set(ctrl: RoutineController) -> None:
+    ctrl.finish_set(time.monotonic())  # a Streamlit callback returns nothing: the result is dropped, as before
+
+
 def _buttons(ctrl: RoutineController, now: float) -> None:
     """Callbacks, not `if st.button(...)`: they run before the next draw, so the panel shows the new state."""
     run = ctrl.runner
@@ -264,7 +274,7 @@ def _buttons(ctrl: RoutineController, now: float) -> None:
     else:
         c1.button("Finish set", key="routine_finish", icon=":material/done:", width="stretch",
                   help="End this set as it is (it is kept, and marked short if its target was not met)",
-                  on_click=lambda: ctrl.finish_set(time.monotonic()))
+                  on_click=lambda: _finish_set(ctrl))
     c2.button("Skip set", key="routine_skip", icon=":material/skip_next:", width="stretch",
               help="Skip this set (or, in a rest, the next one); nothing is saved for it",
               on_click=lambda: ctrl.skip(time.monotonic()))

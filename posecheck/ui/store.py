@@ -101,10 +101,10 @@ def unsaved_words(n: int, problem: str) -> str:
     return f"{problem} {sets} kept here and saving is tried again every few seconds."
 
 
-def save_new_live_sets(session: object, sets: Sequence[SetResult]) -> str | None:
+def save_new_live_sets(_session: object, sets: Sequence[SetResult]) -> str | None:
     """Live page: save every filed set not saved yet, into one history session per browser session.
 
-    Returns a problem message to show, or None. (`session` is the page's LiveSession; its sets carry all
+    Returns a problem message to show, or None. (`_session` is the page's LiveSession; its sets carry all
     their records, so it is not asked for anything.)
     """
     saved: list[SetResult] = st.session_state.setdefault(LIVE_SAVED_KEY, [])
