@@ -265,6 +265,7 @@ class LiveSession:
         self._frames = self._with_pose = 0
         self._pose_rate, self._video_rate = RateMeter(FPS_WINDOW_S), RateMeter(FPS_WINDOW_S)
         self._epoch = 0  # bumped by every new set and stop: a frame handed over before that is not counted
+        self._set_t0: float | None = None  # the first counted frame of the set in progress
         self._worker: threading.Thread | None = None
         self._mailbox: LatestOnly[tuple[np.ndarray, float, int]] | None = None
         self._worker_lock = threading.Lock()  # starting/stopping the worker (camera thread vs close())
@@ -430,6 +431,7 @@ class LiveSession:
         t = self._session_time(t_s)
         self._frame_size = (int(rgb.shape[1]), int(rgb.shape[0]))
         step = self._step
+        assert step is not None  # made with the pipe above
         step.exercise, step.tracker = self._ex, self._tracker  # the set in progress
         out = step(Frame(t, rgb, self._frames))
         for observe in self.frame_observers:
@@ -483,7 +485,7 @@ class LiveSession:
     def _new_set(self) -> None:
         self._epoch += 1  # frames already handed to the worker belong to the set that just ended
         self._tracker = Tracker(self._ex, self._side, self._strict_depth)
-        self._set_t0: float | None = None
+        self._set_t0 = None
         self._state = _blank_state(self._t_last, "unknown", None)
         self._kin = _NO_PERSON  # no skeleton from the old set on the new set's video
 

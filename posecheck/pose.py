@@ -206,6 +206,7 @@ class PoseEstimator:
         ms = max(int(round(t_s * 1000)), self._last_ms + 1)  # the Tasks API needs increasing times
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        assert self._landmarker is not None  # a .task model was loaded (else _process_task is never called)
         res = self._landmarker.detect_for_video(image, ms)
         if not res.pose_landmarks:
             return PoseFrame(t_s, w, h)
@@ -234,7 +235,7 @@ class PoseEstimator:
         self.close()
 
 
-def _make_landmarker(path: Path, min_detection: float, min_tracking: float):  # noqa: ANN202
+def _make_landmarker(path: Path, min_detection: float, min_tracking: float):
     if not path.is_file() or path.suffix != ".task":
         raise PosecheckError(f"Pose model {path} is not a MediaPipe .task file")
     from mediapipe.tasks.python import BaseOptions

@@ -220,7 +220,7 @@ def _frames_pyav(path: Path, info: VideoInfo) -> Iterator[Frame]:
             last_t = -math.inf
             k = (info.rotation_deg // 90) % 4
             for vf in container.decode(stream):
-                rgb = vf.to_ndarray(format="rgb24")
+                rgb: np.ndarray = vf.to_ndarray(format="rgb24")
                 if k:
                     rgb = np.ascontiguousarray(np.rot90(rgb, -k))  # rot90 turns counter-clockwise
                 t = vf.time

@@ -31,7 +31,8 @@ def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("POSECHECK_EXERCISES_DIR", raising=False)
 
 
-def test_the_exercise_template_prints_and_loads(capsys, tmp_path: Path, no_env):
+@pytest.mark.usefixtures("no_env")
+def test_the_exercise_template_prints_and_loads(capsys, tmp_path: Path):
     code, out, _ = run(capsys, "exercises", "--template")
     assert code == 0 and "hysteresis_deg = 5" in out and "# Degrees past a threshold" in out
     (tmp_path / "my_exercise.toml").write_text(out)
@@ -40,7 +41,8 @@ def test_the_exercise_template_prints_and_loads(capsys, tmp_path: Path, no_env):
     assert code == 0 and out.split()[0] == "my_exercise" and err == ""
 
 
-def test_the_routine_template_prints_and_loads(capsys, tmp_path: Path, no_env):
+@pytest.mark.usefixtures("no_env")
+def test_the_routine_template_prints_and_loads(capsys, tmp_path: Path):
     code, out, _ = run(capsys, "exercises", "--template", "routine")
     assert code == 0 and "[[steps]]" in out and "rest_s = 20" in out
     (tmp_path / "my_routine.toml").write_text(out)
@@ -73,7 +75,8 @@ def test_a_wrong_folder_is_named(capsys, tmp_path: Path, monkeypatch: pytest.Mon
                                    "(from POSECHECK_EXERCISES_DIR)")
 
 
-def test_broken_files_are_listed_and_the_rest_still_work(capsys, tmp_path: Path, no_env):
+@pytest.mark.usefixtures("no_env")
+def test_broken_files_are_listed_and_the_rest_still_work(capsys, tmp_path: Path):
     shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path)
     (tmp_path / "digits.toml").write_text('id = "digits"\nsets = ' + "7" * 5001 + "\n")
     (tmp_path / "typo.toml").write_text((EXERCISES_DIR / "squat.toml").read_text()
@@ -88,7 +91,8 @@ def test_broken_files_are_listed_and_the_rest_still_work(capsys, tmp_path: Path,
     assert code == 2 and "typo.toml: unknown key 'motion.hysterisis_deg'" in one_line_error(err)
 
 
-def test_duplicate_ids_are_shown_with_both_files(capsys, tmp_path: Path, no_env):
+@pytest.mark.usefixtures("no_env")
+def test_duplicate_ids_are_shown_with_both_files(capsys, tmp_path: Path):
     shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path)
     shutil.copy(EXERCISES_DIR / "lunge.toml", tmp_path)
     shutil.copy(EXERCISES_DIR / "squat.toml", tmp_path / "squat_copy.toml")
@@ -99,7 +103,8 @@ def test_duplicate_ids_are_shown_with_both_files(capsys, tmp_path: Path, no_env)
     assert code == 2 and "squat.toml and squat_copy.toml: both define" in one_line_error(err)
 
 
-def test_routine_problems_are_reported_too(capsys, tmp_path: Path, no_env):
+@pytest.mark.usefixtures("no_env")
+def test_routine_problems_are_reported_too(capsys, tmp_path: Path):
     shutil.copytree(EXERCISES_DIR, tmp_path / "defs")
     (tmp_path / "defs" / "routines" / "mine.toml").write_text(
         'id = "mine"\nname = "Mine"\n[[steps]]\nexercise = "squat"\nreps = 5\nsets = 0\n')
@@ -109,7 +114,8 @@ def test_routine_problems_are_reported_too(capsys, tmp_path: Path, no_env):
                            "and <= 50, not 0")
 
 
-def test_nothing_loadable_is_an_error(capsys, tmp_path: Path, no_env):
+@pytest.mark.usefixtures("no_env")
+def test_nothing_loadable_is_an_error(capsys, tmp_path: Path):
     (tmp_path / "bad.toml").write_text("id = 3\n")
     code, out, err = run(capsys, "exercises", "--exercises-dir", str(tmp_path))
     assert code == 2 and out == ""

@@ -58,7 +58,7 @@ def truth_total_reps(clip: Path) -> int:
 
 
 def feed(session: LiveSession, frames: list[Frame], step: int = 1, origin_s: float = RTP_ORIGIN_S,
-         transform=None) -> list[LiveSnapshot]:  # noqa: ANN001 - an rgb -> rgb callable
+         transform=None) -> list[LiveSnapshot]:
     snaps = []
     for f in frames[::step]:
         rgb = transform(f.rgb) if transform else f.rgb
@@ -69,7 +69,7 @@ def feed(session: LiveSession, frames: list[Frame], step: int = 1, origin_s: flo
     return snaps
 
 
-def replayed(recording: Recording, delay_s: float = 0.0):  # noqa: ANN201 - an estimator factory
+def replayed(recording: Recording, delay_s: float = 0.0):
     """A LiveSession estimator factory: each new stream replays the recording from its first frame."""
     return lambda: SequenceReplay(recording, delay_s)
 

@@ -17,13 +17,13 @@ from posecheck.records import Event, RepRecord
 class CircleStrategy(Strategy):
     """The raised leg (the side with the larger `select` value) draws circles; each full loop is a rep."""
 
-    def __init__(self, exercise: Exercise, sides: tuple[str, ...], checks: FormChecks, rec: Recorder) -> None:
+    def __init__(self, exercise: Exercise, sides: tuple[str, ...], _checks: FormChecks, rec: Recorder) -> None:
         assert exercise.circles is not None
         self.spec, self.sides, self.rec = exercise.circles, sides, rec
         self.counter = CircleCounter(self.spec)
         self.phase = "setup"
 
-    def update(self, t: float, dt: float, kin: Kinematics, values: Values, events: list[Event]) -> Values:
+    def update(self, t: float, _dt: float, kin: Kinematics, values: Values, events: list[Event]) -> Values:
         scores = {s: self.spec.select.evaluate(values, s) for s in self.sides}
         ok = {s: v for s, v in scores.items()
               if math.isfinite(v) and all_true(self.spec.require, values, s) is not False}

@@ -14,6 +14,7 @@ import io
 import math
 import time
 import wave
+from collections.abc import Mapping
 
 import numpy as np
 import streamlit as st
@@ -199,7 +200,7 @@ def _speak(snap: LiveSnapshot, ex: Exercise) -> bool:
         return voice.voice(planner, VOICE_KEY)
 
 
-def _suggester(session: LiveSession, exercises: dict[str, Exercise]) -> LiveSuggester:
+def _suggester(session: LiveSession, exercises: Mapping[str, Exercise]) -> LiveSuggester:
     """The stream's watcher for another exercise, attached to the session once."""
     sugg: LiveSuggester | None = st.session_state.get(SUGGESTER_KEY)
     if sugg is None:
