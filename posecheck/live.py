@@ -32,13 +32,14 @@ from typing import Any
 import numpy as np
 
 from posecheck import pose as P
+from posecheck.crowd import SecondPersonCheck
 from posecheck.engine import STEP_INTO_VIEW, SideChoice, Tracker
 from posecheck.engine.primitives import Debounce
 from posecheck.exercises import Exercise
 from posecheck.kinematics import Kinematics
 from posecheck.latest import LatestOnly, RateMeter
 from posecheck.overlay import Hud, draw_overlay
-from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline, FrameStep
+from posecheck.pipeline import DEFAULT_SMOOTHING, DEFAULT_SOURCE, AnglePipeline, FrameStep, StepOutput
 from posecheck.pose import Estimator
 from posecheck.records import SetEnd, SetResult, TrackerState, set_result
 from posecheck.report import hud_from_state
@@ -219,6 +220,7 @@ class LiveSnapshot:
     error: str | None
     video_fps: float = 0.0  # annotated frames handed back to the video per second (>= pose_fps when threaded)
     video_ms: float = 0.0  # mean time the video callback spent per frame (drawing; the pose is elsewhere)
+    crowd: str | None = None  # "A second person is in view ...": the counts follow one person only
 
     @property
     def sets_done(self) -> int:
@@ -250,7 +252,7 @@ class LiveSession:
     def __init__(self, exercise: Exercise, side: SideChoice = "auto", *, model_path: str | Path | None = None,
                  check_frames: int = CHECK_FRAMES, check_s: float = CHECK_S,
                  estimator_factory: Callable[[], Estimator] | None = None, strict_depth: bool | None = None,
-                 threaded: bool = True) -> None:
+                 threaded: bool = True, crowd_check: bool | None = None) -> None:
         self._lock = threading.RLock()  # serialises frame processing against control calls
         self._snap_lock = threading.Lock()  # guards only the published snapshot and overlay references
         self.threaded = threaded  # False: video_frame runs the pose itself (deterministic, as process)
@@ -260,6 +262,11 @@ class LiveSession:
         self._step: FrameStep | None = None
         self._estimator_factory = estimator_factory  # None: MediaPipe (tests may replay recorded poses)
         self._strict_depth = strict_depth  # None: the exercise's own setting
+        # The second-person check (once a second, on the pose thread); by default only with real MediaPipe,
+        # since it runs a MediaPipe graph of its own.
+        self._crowd_on = estimator_factory is None if crowd_check is None else crowd_check
+        self._crowd: SecondPersonCheck | None = None
+        self._crowd_msg: str | None = None  # kept after the stream ends, for the page
         self._sets: list[SetResult] = []
         self._rep_seq = self._hold_seq = 0
         self._frames = self._with_pose = 0
@@ -330,6 +337,9 @@ class LiveSession:
                 except Exception:  # a failing close must not lose the summary
                     log.exception("closing the pose pipeline failed")
                 self._pipe = self._step = None
+            if self._crowd is not None:
+                self._crowd.close()  # its MediaPipe graph (the next stream builds a new one)
+                self._crowd = None
             self._gate.reset()  # the next stream checks the camera again: the user may have moved
             self._t_first = None
             self._pose_rate.clear()
@@ -434,6 +444,7 @@ class LiveSession:
         assert step is not None  # made with the pipe above
         step.exercise, step.tracker = self._ex, self._tracker  # the set in progress
         out = step(Frame(t, rgb, self._frames))
+        self._check_crowd(rgb, out)
         for observe in self.frame_observers:
             observe(out.kin)
         self._frames += 1
@@ -510,6 +521,19 @@ class LiveSession:
         self._new_set()
         return done
 
+    def _check_crowd(self, rgb: np.ndarray, out: StepOutput) -> None:
+        if not self._crowd_on:
+            return
+        if self._crowd is None:
+            self._crowd = SecondPersonCheck()
+        try:
+            said = self._crowd.update(rgb, out.pose, out.frame.t_s)
+            if said:
+                self._crowd_msg = said
+        except Exception:  # a failing side check must never stop the coaching
+            log.exception("second-person check failed; turned off for this session")
+            self._crowd_on = False
+
     def _publish(self, state: TrackerState, check: CameraCheck, running: bool | None = None) -> None:
         snap = LiveSnapshot(
             running=self._pipe is not None if running is None else running, exercise_id=self._ex.id, check=check,
@@ -519,6 +543,7 @@ class LiveSession:
             view=state.view, current=self._summary("in progress"), sets=tuple(self._sets), rep_seq=self._rep_seq,
             hold_seq=self._hold_seq, frames=self._frames, frames_with_pose=self._with_pose, pose_fps=0.0,
             pose_ms=0.0, frame_size=self._frame_size, error=self._error,
+            crowd=self._crowd_msg,
         )  # the rates are filled in by snapshot(), as of when it is read
         overlay = (self._kin, hud_from_state(self._ex, state))
         with self._snap_lock:

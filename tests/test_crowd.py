@@ -138,3 +138,21 @@ def test_one_person_is_never_warned_about(clips: dict[str, Path]):
     assert check.warning is None
     assert check.checks >= 8  # it did look, once a second
     print(f"second-person check cost: {check_s / pipe_s:.1%} of the pose pipeline")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("clip", "warned"), [("two", True), ("one", False)])
+def test_live_coaching_says_a_second_person_is_in_view(clips: dict[str, Path], clip: str, warned: bool):
+    """The live path runs the same check on its pose thread and shows it on the page (snapshot.crowd)."""
+    from posecheck.exercises import get_exercise
+    from posecheck.live import LiveSession
+
+    session = LiveSession(get_exercise("squat"), threaded=False, check_frames=1, check_s=0.0)
+    try:
+        for frame in open_video(clips[clip]):
+            session.process(frame.rgb, frame.t_s)
+        said = session.snapshot().crowd
+    finally:
+        session.close()
+    assert (said is not None and "second person" in said) == warned, said
+    assert session.snapshot().crowd == said  # kept once the stream has ended

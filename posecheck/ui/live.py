@@ -132,6 +132,8 @@ def _live_panel() -> None:
         _counters(snap, ex)
     if snap.error:
         st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
+    if snap.crowd:
+        st.warning(snap.crowd, icon=":material/group:")
 
 
 @st.fragment(run_every=REFRESH_S)
