@@ -298,12 +298,15 @@ class LiveSession:
     def side(self) -> SideChoice:
         return self._side
 
-    def set_exercise(self, exercise: Exercise, side: SideChoice = "auto") -> None:
-        """Switch exercise/side; the set in progress is kept as a summary. No-op when nothing changes."""
+    def set_exercise(self, exercise: Exercise, side: SideChoice = "auto", strict_depth: bool | None = None) -> None:
+        """Switch exercise/side/strict depth (None: the exercise's own setting); the set in progress is kept as a
+        summary. No-op when nothing changes."""
         with self._lock:
-            if exercise.id == self._ex.id and side == self._side and exercise == self._ex:
+            if (exercise.id == self._ex.id and side == self._side and exercise == self._ex
+                    and strict_depth == self._strict_depth):
                 return
             self._file_set("exercise changed")
+            self._strict_depth = strict_depth
             self._set_exercise(exercise, side)
             self._publish(self._state, self._check)
 

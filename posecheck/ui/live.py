@@ -27,6 +27,7 @@ from posecheck.records import SetResult
 from posecheck.speech import STATUS
 from posecheck.ui import analysis, store, voice, webcam, widgets
 
+STRICT_KEY = "live_strict_depth"
 SESSION_KEY = "live_session"
 EXERCISE_KEY = "live_exercise"
 SIDE_KEY = "live_side"
@@ -63,7 +64,7 @@ def render() -> None:
             return
         side = _choose_side(exercise)
         st.markdown(f"**Target:** {widgets.targets_text(exercise) or 'none'}")
-        session = _session(exercise, side)
+        session = _session(exercise, side, widgets.strict_depth_toggle(exercise, STRICT_KEY))
         _suggester(session, catalog.exercises)
         b1, b2 = st.columns(2)
         if b1.button("Finish set", icon=":material/flag:", width="stretch",
@@ -100,14 +101,14 @@ def _choose_side(ex: Exercise) -> SideChoice:
     return choice or "auto"  # type: ignore[return-value]
 
 
-def _session(exercise: Exercise, side: SideChoice) -> LiveSession:
-    """This browser session's LiveSession, created once; a new exercise or side files the set in progress."""
+def _session(exercise: Exercise, side: SideChoice, strict_depth: bool | None) -> LiveSession:
+    """This browser session's LiveSession, created once; a new exercise, side or depth rule files the set in
+    progress."""
     session: LiveSession | None = st.session_state.get(SESSION_KEY)
     if session is None:
         session = store.new_live_session(exercise, side)  # a LiveSession that keeps per-rep records
         st.session_state[SESSION_KEY] = session
-    else:
-        session.set_exercise(exercise, side)
+    session.set_exercise(exercise, side, strict_depth)
     return session
 
 

@@ -94,6 +94,16 @@ def exercise_or_auto(catalog: Catalog, key: str) -> Exercise | str | None:
     return AUTO if ex_id == AUTO else catalog.exercises[ex_id]
 
 
+def strict_depth_toggle(ex: Exercise, key: str) -> bool | None:
+    """"Count full-depth reps only" for an exercise with reps (None for holds: nothing to choose). Off, a rep
+    short of the target counts and is flagged shallow; on, it is a partial. Starts at the exercise's default."""
+    if ex.motion is None:
+        return None
+    return bool(st.toggle("Count full-depth reps only", value=ex.motion.strict_depth, key=f"{key}_{ex.id}",
+                          help="Off: a rep short of the target depth still counts and is flagged shallow. "
+                               "On: only reps that reach the target count; the others are partial."))
+
+
 def targets_text(ex: Exercise) -> str:
     t = ex.targets
     parts = []
