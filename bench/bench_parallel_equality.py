@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "clips"
+# beside the repo; from a git worktree (/work/wt/NAME) that is one folder further up
+SHARED = next((p for p in (REPO.parent / "shared" / "clips", REPO.parents[1] / "shared" / "clips") if p.is_dir()),
+              REPO.parent / "shared" / "clips")
 
 
 def default_clips() -> list[Path]:
