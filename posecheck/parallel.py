@@ -303,6 +303,8 @@ def record_parallel(path: str | Path, info: VideoInfo, jobs: int, *, model_path:
             return None
         results = sorted(_run_tasks(tasks, jobs, progress, len(scan.pts)), key=lambda r: r.index)
     except Exception as exc:  # the sequential path is always there and handles damaged files on its own
+        if not isinstance(exc, ChunkError):
+            _POOL.discard()  # a crashed worker breaks the whole pool: the next clip gets a fresh one
         log.warning("%s: parallel analysis failed (%s); analysing sequentially", path, exc)
         return None
     track = PoseTrack.concat(r.track for r in results)
