@@ -89,3 +89,10 @@ def test_short_clip_and_one_job_run_sequentially(monkeypatch: pytest.MonkeyPatch
     assert parallel.analyze(path, get_exercise("squat"), jobs=1) == "sequential"
     assert parallel.analyze(path, get_exercise("squat"), jobs=2, estimator=object()) == "sequential"
     assert not called
+
+
+def test_cli_refuses_zero_jobs(capsys: pytest.CaptureFixture) -> None:
+    from posecheck.cli import main
+
+    assert main(["analyze", str(SAMPLES / "squat_side.mp4"), "-e", "squat", "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
