@@ -69,8 +69,10 @@ def find_clips(paths: Iterable[str]) -> list[Path]:
         else:
             raise PosecheckError(f"{p}: no such file, folder or matching clips")
         found += [m for m in matches if m.is_file()]
-    seen: set[Path] = set()
-    return [c for c in found if not (c.resolve() in seen or seen.add(c.resolve()))]
+    unique: dict[Path, Path] = {}
+    for clip in found:  # a clip named twice (a folder and a glob) is analysed once
+        unique.setdefault(clip.resolve(), clip)
+    return list(unique.values())
 
 
 def clip_key(path: Path, settings: BatchSettings) -> str:
