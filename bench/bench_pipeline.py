@@ -6,6 +6,11 @@ Prints frames/s for (1) bare MediaPipe inference on frames already decoded into 
 `posecheck angles` pipeline (decode, pose, kinematics, smoothing), their ratio (goal >= 0.90), the
 per-frame cost of kinematics + smoothing alone, and the peak memory of each stage. Without CLIP it
 generates a 10 s synthetic squat clip (640x480, 30 fps) first.
+
+Then chunk-parallel analysis (posecheck.parallel, --jobs workers, default every core) on the clip looped
+to at least 20 s: whole analyses (decode, pose, kinematics, engine) per second of the sequential path
+and the parallel one (first call with the worker pool's start, then warm), against bare single-stream
+MediaPipe (goal >= 1.6x on 2 cores) and against the sequential pipeline.
 """
 
 from __future__ import annotations
@@ -142,10 +147,49 @@ def looped(clip: Path, times: int, out: Path) -> Path:
     return out
 
 
+def analysis_fps(clip: Path, jobs: int) -> float:
+    """Frames per second of a whole clip analysis (no video written): jobs=1 is today's sequential path."""
+    from posecheck.exercises import get_exercise
+    from posecheck.parallel import analyze
+
+    t0 = time.perf_counter()
+    report = analyze(clip, get_exercise("squat"), jobs=jobs)
+    return report.frames / (time.perf_counter() - t0)
+
+
+def parallel_section(clip: Path, jobs: int, repeat: int) -> None:
+    """Chunk-parallel against bare MediaPipe and the sequential pipeline, on a clip of at least 20 s."""
+    from posecheck.sources import open_video
+
+    frames = [f.rgb for f in open_video(clip)]
+
+    with tempfile.TemporaryDirectory() as d:
+        info = open_video(clip).info
+        times = max(1, int(np.ceil(20.0 / max(info.duration_s, 0.1))))
+        long_clip = looped(clip, times, Path(d) / "long.mp4") if times > 1 else clip
+        n = open_video(long_clip).info
+        print(f"\nchunk-parallel ({jobs} jobs) on {n.duration_s:.1f} s ({clip.name} x{times}):")
+        cold = analysis_fps(long_clip, jobs)  # includes starting the worker pool (once per process)
+        bares, seq, par = [], [], []
+        for _ in range(max(1, repeat)):  # alternate so machine noise hits all three alike
+            bares.append(bare_mediapipe(frames))
+            seq.append(analysis_fps(long_clip, 1))
+            par.append(analysis_fps(long_clip, jobs))
+    bare, s, p = max(bares), max(seq), max(par)
+    print(f"bare MediaPipe, one stream:           {bare:7.1f} frames/s   runs={[round(x, 1) for x in bares]}")
+    print(f"sequential analysis (jobs=1):         {s:7.1f} frames/s   runs={[round(x, 1) for x in seq]}")
+    print(f"chunk-parallel analysis (warm pool):  {p:7.1f} frames/s   runs={[round(x, 1) for x in par]}")
+    print(f"chunk-parallel, first call (cold):    {cold:7.1f} frames/s   (includes starting {jobs} workers)")
+    print(f"ratio parallel / bare MediaPipe:      {p / bare:7.3f}   (goal >= 1.6 on 2 cores); cold {cold / bare:.3f}")
+    print(f"ratio parallel / sequential:          {p / s:7.3f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?")
     ap.add_argument("--repeat", type=int, default=2, help="alternate the two measurements this many times")
+    ap.add_argument("--jobs", type=int, default=None, help="chunk-parallel workers (default: every core)")
+    ap.add_argument("--only-parallel", action="store_true", help="bare MediaPipe and the chunk-parallel part only")
     args = ap.parse_args()
     tmp = None
     clip = Path(args.clip) if args.clip else None
@@ -155,8 +199,13 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory()
         clip = generate_clip("squat", Path(tmp.name) / "squat.mp4", reps=4)
 
+    from posecheck.parallel import default_jobs
     from posecheck.sources import open_video
 
+    jobs = args.jobs or default_jobs()
+    if args.only_parallel:
+        parallel_section(clip, jobs, args.repeat)
+        return 0
     frames = [f.rgb for f in open_video(clip)]
     decoded_mb = sum(f.nbytes for f in frames) / 2**20
     print(f"clip: {clip}  frames={len(frames)}  size={frames[0].shape[1]}x{frames[0].shape[0]}")
@@ -186,6 +235,7 @@ def main() -> int:
         n4, mb4 = pipeline_rss(looped(clip, 4, Path(d) / "x4.mp4"))
     print(f"angles pipeline peak RSS, own process: {mb1:6.1f} MB for {n1} frames, {mb4:.1f} MB for {n4} frames "
           f"(4x the clip: memory must not grow with length)")
+    parallel_section(clip, jobs, args.repeat)
     if tmp:
         tmp.cleanup()
     return 0

@@ -119,6 +119,9 @@ def _build_parser() -> argparse.ArgumentParser:
     z.add_argument("--source", choices=["2d", "3d", "auto"], default=None, help=SOURCE_HELP)
     z.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
     z.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
+    z.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="processes running the pose model over time chunks of the clip (default: every core; "
+                        "1 = one process; clips under about 8 s always use one)")
     z.set_defaults(func=_cmd_analyze)
 
     x = sub.add_parser("exercises", help="list the exercise definitions and their targets",
@@ -160,6 +163,29 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
     r.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
     r.set_defaults(func=_cmd_report)
+
+    b = sub.add_parser("batch", help="analyse many clips into one table (CSV, Parquet) on a Dask cluster",
+                       formatter_class=fmt,
+                       description=_wrap("Analyse every clip given (files, folders, globs), one clip per Dask worker "
+                                         "process: DIR/results.csv and DIR/results.parquet get one row per clip, "
+                                         "DIR/<clip>.json the report analyze --json prints. A clip that fails is "
+                                         "an error row; a rerun skips clips already done with the same settings."),
+                       epilog="examples:\n  posecheck batch clips/ --exercise auto --out results/\n"
+                              "  posecheck batch 'clips/*.mov' -e squat --out results/ --workers 4\n"
+                              "  posecheck batch /shared/clips -e auto --out /shared/out --scheduler tcp://HOST:8786\n")
+    b.add_argument("paths", nargs="+", metavar="PATH", help="clips, folders of clips, or globs (quoted)")
+    b.add_argument("--exercise", "-e", required=True, help="exercise id, or auto to recognise each clip's exercise")
+    b.add_argument("--out", "-o", required=True, metavar="DIR", help="folder for results.csv, results.parquet and "
+                                                                     "one JSON per clip (created if missing)")
+    b.add_argument("--side", choices=["left", "right", "auto"], default="auto", help="as for analyze")
+    b.add_argument("--source", choices=["2d", "3d", "auto"], default=None, help=SOURCE_HELP)
+    b.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
+    b.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="local worker processes (default: every core); ignored with --scheduler")
+    b.add_argument("--scheduler", metavar="tcp://HOST:8786", default=None,
+                   help="use this running Dask scheduler (its workers need posecheck and the same clip paths)")
+    b.set_defaults(func=_cmd_batch)
 
     m = sub.add_parser("samples", help="regenerate the sample clips in samples/")
     m.add_argument("--out", default="samples", help="folder to write them to (default: samples)")
@@ -258,28 +284,18 @@ def _exercises_folder(args: argparse.Namespace) -> Path:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
-    from posecheck.exercises import get_exercise
-    from posecheck.pipeline import DEFAULT_SOURCE, analyze_clip
-    from posecheck.pose import default_model_path
-
+    if args.jobs is not None and args.jobs < 1:
+        raise PosecheckError(f"--jobs must be at least 1, not {args.jobs}")
     folder = _exercises_folder(args)
-    auto = args.exercise.strip().lower() == "auto"
-    exercise = None if auto else get_exercise(args.exercise, folder)
     if args.out_video and Path(args.out_video).suffix.lower() != ".mp4":
         raise PosecheckError(f"--out-video must end in .mp4, not {args.out_video}")
     if args.out_video:
         _check_output(args.out_video, "the annotated video")  # before minutes of analysis, not after
-    estimator, recognition = None, None
-    if auto:
-        exercise, recognition, estimator = _recognise(args, folder)
-    report = analyze_clip(args.clip, exercise, args.side, source=args.source or DEFAULT_SOURCE,
-                          model_path=args.model or default_model_path(), out_video=args.out_video, estimator=estimator,
-                          strict_depth=args.strict_depth)
+    report, recognition = analyse(args.clip, args.exercise, folder, side=args.side, source=args.source,
+                                  model=args.model, strict_depth=args.strict_depth, out_video=args.out_video,
+                                  jobs=args.jobs)
     if args.json:
-        data = report.to_json()
-        if recognition is not None:
-            data["recognition"] = recognition.to_json()
-        print(json.dumps(data))
+        print(json.dumps(report_json(report, recognition)))
     else:
         if recognition is not None:
             print(_recognition_words(recognition))
@@ -289,11 +305,42 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recognise(args: argparse.Namespace, folder: Path):  # noqa: ANN202 - (Exercise, Recognition, estimator)
+def analyse(clip: str | Path, exercise_arg: str, folder: Path, *, side: str = "auto", source: str | None = None,
+            model: str | None = None, strict_depth: bool | None = None, out_video: str | None = None,
+            jobs: int | None = None):  # noqa: ANN201 - (Report, Recognition | None)
+    """What `analyze` does for one clip (also each clip of `posecheck batch`): `exercise_arg` is an id or auto.
+
+    jobs: MediaPipe processes for this clip (None: every core; 1: the sequential path).
+    """
+    from posecheck.exercises import get_exercise
+    from posecheck.parallel import analyze
+    from posecheck.pipeline import DEFAULT_SOURCE
+    from posecheck.pose import default_model_path
+
+    auto = exercise_arg.strip().lower() == "auto"
+    exercise = None if auto else get_exercise(exercise_arg, folder)
+    estimator, recognition = None, None
+    if auto:
+        exercise, recognition, estimator = _recognise(clip, model, folder, jobs)
+    report = analyze(clip, exercise, side, jobs=jobs, source=source or DEFAULT_SOURCE,
+                     model_path=model or default_model_path(), out_video=out_video, estimator=estimator,
+                     strict_depth=strict_depth)
+    return report, recognition
+
+
+def report_json(report, recognition=None) -> dict:  # noqa: ANN001 - Report, Recognition | None
+    """The one JSON object `analyze --json` prints (and `batch` writes per clip)."""
+    data = report.to_json()
+    if recognition is not None:
+        data["recognition"] = recognition.to_json()
+    return data
+
+
+def _recognise(clip: str | Path, model: str | None, folder: Path, jobs: int | None = 1):  # noqa: ANN202
     """--exercise auto: MediaPipe once over the clip, recognition from its poses, and the same poses replayed for
-    the analysis (no second MediaPipe pass)."""
+    the analysis (no second MediaPipe pass). Returns (Exercise, Recognition, estimator)."""
     from posecheck.exercises import load_all
-    from posecheck.pipeline import record_track
+    from posecheck.parallel import record_clip
     from posecheck.pose import default_model_path
     from posecheck.posetrack import ReplayEstimator
     from posecheck.recognize import recognize_clip
@@ -302,11 +349,11 @@ def _recognise(args: argparse.Namespace, folder: Path):  # noqa: ANN202 - (Exerc
     catalog = load_all(folder).exercises
     if not catalog:
         raise PosecheckError(f"no exercise definition in {folder} could be loaded")
-    open_video(args.clip)  # a bad clip fails here, in words, before the pose model loads
-    track = record_track(args.clip, model_path=args.model or default_model_path())
+    open_video(clip)  # a bad clip fails here, in words, before the pose model loads
+    track = record_clip(clip, jobs=jobs, model_path=model or default_model_path())
     recognition = recognize_clip(track, catalog)
     if recognition.id is None:
-        raise PosecheckError(f"{args.clip}: no exercise could be recognised ({recognition.reason}); "
+        raise PosecheckError(f"{clip}: no exercise could be recognised ({recognition.reason}); "
                              "choose one with --exercise (see: posecheck exercises)")
     return catalog[recognition.id], recognition, ReplayEstimator(track)
 
@@ -345,7 +392,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 raise PosecheckError("give the exercise with --exercise ID (or --exercise auto)")
             estimator = None
             if args.exercise.strip().lower() == "auto":
-                exercise, recognition, estimator = _recognise(args, folder)
+                exercise, recognition, estimator = _recognise(args.clip, args.model, folder)
                 print(_recognition_words(recognition), file=sys.stderr)
             else:
                 exercise = get_exercise(args.exercise, folder)
@@ -361,6 +408,35 @@ def _cmd_report(args: argparse.Namespace) -> int:
             store.close()
     Path(args.out).write_bytes(pdf)
     print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from posecheck import batch
+    from posecheck.exercises import get_exercise
+    from posecheck.pose import default_model_path
+
+    if args.workers is not None and args.workers < 1:
+        raise PosecheckError(f"--workers must be at least 1, not {args.workers}")
+    folder = _exercises_folder(args)
+    if args.exercise.strip().lower() != "auto":
+        get_exercise(args.exercise, folder)  # a typo fails now, not once per clip
+    clips = batch.find_clips(args.paths)
+    if not clips:
+        raise PosecheckError("no clips found in " + " ".join(args.paths))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise PosecheckError(f"--out {out} is a file, not a folder")
+    settings = batch.BatchSettings(args.exercise.strip(), args.side, args.source, args.model or default_model_path(),
+                                   None, str(folder))
+    outcome = batch.run_batch(clips, settings, out, scheduler=args.scheduler, workers=args.workers,
+                              progress=batch.progress_line)
+    print(f"{len(outcome.rows)} clips: {outcome.analysed} analysed, {outcome.skipped} done before, "
+          f"{outcome.errors} with errors ({outcome.seconds:.0f} s); results in {out / 'results.csv'} and "
+          f"{out / 'results.parquet'}")
+    for row in outcome.rows:
+        if row.get("error"):
+            print(f"posecheck: {row['clip']}: {row['error']}", file=sys.stderr)
     return 0
 
 

@@ -6,7 +6,7 @@ numbers. Streaming throughout: nothing keeps frames, so memory does not grow wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,8 +183,10 @@ def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto"
 def analyze_track(track: PoseTrack, exercise: Exercise, side: SideChoice = "auto", *,
                   source: AngleSource = DEFAULT_SOURCE, clip: str = "", info: VideoInfo | None = None,
                   progress: Callable[[int, int], None] | None = None, strict_depth: bool | None = None,
-                  check_exercise: bool = True) -> Report:
-    """The same analysis from recorded poses (no decoding, no MediaPipe): tests, benchmarks, chunked runs."""
+                  check_exercise: bool = True, notes: Sequence[str] = ()) -> Report:
+    """The same analysis from recorded poses (no decoding, no MediaPipe): tests, benchmarks, chunked runs.
+
+    `notes`: warnings found where the poses were recorded (a chunk worker's second-person check)."""
     if info is None:
         fps = (len(track) - 1) / float(track.t_s[-1]) if len(track) > 1 and track.t_s[-1] > 0 else 30.0
         info = VideoInfo(clip, track.width, track.height, fps, float(track.t_s[-1]) if len(track) else 0.0,
@@ -193,7 +195,7 @@ def analyze_track(track: PoseTrack, exercise: Exercise, side: SideChoice = "auto
     frames = (Frame(float(t), blank, i) for i, t in enumerate(track.t_s))
     with AnglePipeline(source, DEFAULT_SMOOTHING, estimator=ReplayEstimator(track)) as pipe:
         return _analyze(FrameStep(pipe, exercise, side, strict_depth=strict_depth), frames, clip, info, None, progress,
-                        recognizer=exercise_checker(exercise) if check_exercise else None)
+                        recognizer=exercise_checker(exercise) if check_exercise else None, notes=notes)
 
 
 def record_track(path: str | Path, *, model_path: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
@@ -232,7 +234,7 @@ def exercise_checker(exercise: Exercise) -> Recognizer | None:
 
 def _analyze(step: FrameStep, frames: Iterable[Frame], clip: str, info: VideoInfo, out_video: str | Path | None,
              progress: Callable[[int, int], None] | None, crowd: SecondPersonCheck | None = None,
-             recognizer: Recognizer | None = None) -> Report:
+             recognizer: Recognizer | None = None, notes: Sequence[str] = ()) -> Report:
     """The frame step over a clip's frames, into the sinks: the series, the annotated video, the crowd check."""
     series = AngleSeries()
     n = with_pose = 0
@@ -262,7 +264,7 @@ def _analyze(step: FrameStep, frames: Iterable[Frame], clip: str, info: VideoInf
             writer.close()
     step.tracker.finish()
     fps = (n - 1) / last_t if n > 1 and last_t > 0 else info.fps
-    extra = [crowd.warning] if crowd is not None and crowd.warning else []
+    extra = [*notes, *([crowd.warning] if crowd is not None and crowd.warning else [])]
     recognition = None
     if recognizer is not None and with_pose:
         recognizer.finish()

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from posecheck import settings
+from posecheck import parallel, settings
 from posecheck.engine import SideChoice
 from posecheck.errors import PosecheckError
 from posecheck.exercises import Exercise
 from posecheck.exercises import exercises_dir as _exercises_dir
-from posecheck.pipeline import DEFAULT_SOURCE, MAX_SIDE_PX, analyze_clip, record_track
+from posecheck.pipeline import DEFAULT_SOURCE, MAX_SIDE_PX
 from posecheck.pose import default_model_path
 from posecheck.posetrack import PoseTrack, ReplayEstimator
 from posecheck.recognize import Recognition, recognize_clip
@@ -271,9 +271,10 @@ def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: Sid
     out = cache.video_path_for(key)
     t0 = time.perf_counter()
     try:
-        report = analyze_clip(path, exercise, side, source=key.source, model_path=default_model_path(),
-                              out_video=out, max_side=MAX_SIDE_PX, progress=progress,
-                              estimator=ReplayEstimator(track) if track is not None else None)
+        # MediaPipe over chunk workers (every core), then one pass drawing the annotated clip (parallel.py)
+        report = parallel.analyze(path, exercise, side, source=key.source, model_path=default_model_path(),
+                                  out_video=out, max_side=MAX_SIDE_PX, progress=progress,
+                                  estimator=ReplayEstimator(track) if track is not None else None)
     except BaseException:
         out.unlink(missing_ok=True)  # a half-written MP4 must never be served
         raise
@@ -328,7 +329,7 @@ def recognise_for_review(path: Path, sha: str, catalog: Mapping[str, Exercise], 
     if hit is not None:
         return hit[1]
     open_video(path)  # fails fast on bad input, before the pose model loads
-    track = record_track(path, model_path=default_model_path(), max_side=MAX_SIDE_PX, progress=progress)
+    track = parallel.record_clip(path, model_path=default_model_path(), max_side=MAX_SIDE_PX, progress=progress)
     cache.recorded += 1
     rec = recognize_clip(track, catalog)
     cache.put(sha, track, rec)
