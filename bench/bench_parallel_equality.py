@@ -82,7 +82,7 @@ def compare(clip: Path, exercise_id: str, jobs: int) -> dict:
                 d=d, out=outside)
 
 
-def counts(report) -> str:  # noqa: ANN001
+def counts(report) -> str:
     j = report.to_json()
     r = j["reps"]
     return f"{r['total']}({r['left']}/{r['right']}/p{r['partial']}) h{len(j['holds'])} f{len(j['faults'])}"

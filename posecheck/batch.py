@@ -155,7 +155,7 @@ def row_from_report(data: dict[str, Any]) -> dict[str, Any]:
 # --- the run -------------------------------------------------------------------------------------
 
 
-def local_cluster(workers: int | None = None):  # noqa: ANN201 - distributed.LocalCluster
+def local_cluster(workers: int | None = None):
     """Every core by default: one process per worker, one thread each (MediaPipe, then the GIL-bound engine)."""
     from distributed import LocalCluster
 

@@ -15,7 +15,7 @@ import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from posecheck.errors import PosecheckError
 from posecheck.kinematics import SIGNALS
@@ -120,8 +120,9 @@ def _build_parser() -> argparse.ArgumentParser:
     z.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
     z.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
     z.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                   help="processes running the pose model over time chunks of the clip (default: every core; "
-                        "1 = one process; clips under about 8 s always use one)")
+                   help="processes running the pose model over time chunks of the clip (default 1: one process, "
+                        "whose results the accuracy numbers are measured on; N >= 2 is faster on N cores but hold "
+                        "times can differ slightly; clips under about 8 s always use one)")
     z.set_defaults(func=_cmd_analyze)
 
     x = sub.add_parser("exercises", help="list the exercise definitions and their targets",
@@ -254,7 +255,7 @@ def _cmd_angles(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_smoothing():  # noqa: ANN202
+def _default_smoothing():
     from posecheck.pipeline import DEFAULT_SMOOTHING
 
     return DEFAULT_SMOOTHING
@@ -307,28 +308,30 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def analyse(clip: str | Path, exercise_arg: str, folder: Path, *, side: str = "auto", source: str | None = None,
             model: str | None = None, strict_depth: bool | None = None, out_video: str | None = None,
-            jobs: int | None = None):  # noqa: ANN201 - (Report, Recognition | None)
+            jobs: int | None = None):
     """What `analyze` does for one clip (also each clip of `posecheck batch`): `exercise_arg` is an id or auto.
 
-    jobs: MediaPipe processes for this clip (None: every core; 1: the sequential path).
+    jobs: MediaPipe processes for this clip (None or 1: the sequential path; see parallel.default_jobs).
     """
+    from posecheck.engine import SideChoice
     from posecheck.exercises import get_exercise
+    from posecheck.kinematics import AngleSource
     from posecheck.parallel import analyze
     from posecheck.pipeline import DEFAULT_SOURCE
     from posecheck.pose import default_model_path
 
-    auto = exercise_arg.strip().lower() == "auto"
-    exercise = None if auto else get_exercise(exercise_arg, folder)
     estimator, recognition = None, None
-    if auto:
+    if exercise_arg.strip().lower() == "auto":
         exercise, recognition, estimator = _recognise(clip, model, folder, jobs)
-    report = analyze(clip, exercise, side, jobs=jobs, source=source or DEFAULT_SOURCE,
-                     model_path=model or default_model_path(), out_video=out_video, estimator=estimator,
-                     strict_depth=strict_depth)
+    else:
+        exercise = get_exercise(exercise_arg, folder)
+    report = analyze(clip, exercise, cast(SideChoice, side), jobs=jobs,
+                     source=cast(AngleSource, source or DEFAULT_SOURCE), model_path=model or default_model_path(),
+                     out_video=out_video, estimator=estimator, strict_depth=strict_depth)
     return report, recognition
 
 
-def report_json(report, recognition=None) -> dict:  # noqa: ANN001 - Report, Recognition | None
+def report_json(report, recognition=None) -> dict:
     """The one JSON object `analyze --json` prints (and `batch` writes per clip)."""
     data = report.to_json()
     if recognition is not None:
@@ -336,7 +339,7 @@ def report_json(report, recognition=None) -> dict:  # noqa: ANN001 - Report, Rec
     return data
 
 
-def _recognise(clip: str | Path, model: str | None, folder: Path, jobs: int | None = 1):  # noqa: ANN202
+def _recognise(clip: str | Path, model: str | None, folder: Path, jobs: int | None = 1):
     """--exercise auto: MediaPipe once over the clip, recognition from its poses, and the same poses replayed for
     the analysis (no second MediaPipe pass). Returns (Exercise, Recognition, estimator)."""
     from posecheck.exercises import load_all
@@ -358,7 +361,7 @@ def _recognise(clip: str | Path, model: str | None, folder: Path, jobs: int | No
     return catalog[recognition.id], recognition, ReplayEstimator(track)
 
 
-def _recognition_words(rec) -> str:  # noqa: ANN001 - posecheck.recognize.Recognition
+def _recognition_words(rec) -> str:
     sure = "" if rec.sure else "; not sure: check it, or choose with --exercise"
     runner = f", runner-up {rec.runner_up_name}" if rec.runner_up else ""
     return f"Recognised: {rec.name} ({100 * rec.confidence:.0f}%{runner}{sure}) — {rec.reason}"

@@ -29,7 +29,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
     ("single_leg_raise_bent_knee.mp4", "single_leg_raise"),  # reps, one side
     ("kneeling_hip_flexor_stretch.mp4", "kneeling_hip_flexor_stretch"),  # a hold
 ])
-def test_parallel_report_equals_sequential(synth, clip: str, exercise_id: str) -> None:  # noqa: ANN001
+def test_parallel_report_equals_sequential(synth, clip: str, exercise_id: str) -> None:
     path = SAMPLES / clip
     info = open_video(path).info
     seq_track = synth.recording_of_file(path).track
@@ -54,7 +54,7 @@ def test_parallel_report_equals_sequential(synth, clip: str, exercise_id: str) -
     assert np.nanmedian(d) < 1.5, f"median {np.nanmedian(d):.2f}, p99 {np.nanpercentile(d, 99):.2f} deg"
 
 
-def test_chunks_decode_exactly_the_sequential_frames(synth) -> None:  # noqa: ANN001
+def test_chunks_decode_exactly_the_sequential_frames(synth) -> None:
     """Each worker seeks to its chunk: the frames it decodes must be the sequential decoder's, pixel for pixel."""
     path = SAMPLES / "lunge_alternating.mp4"
     digests = synth.recording_of_file(path).digests
@@ -84,8 +84,8 @@ def test_short_clip_and_one_job_run_sequentially(monkeypatch: pytest.MonkeyPatch
     info = open_video(path).info
     assert parallel.record_parallel(path, info, jobs=1) is None
     called = []
-    monkeypatch.setattr(parallel, "record_parallel", lambda *a, **k: called.append(1))
-    monkeypatch.setattr(parallel, "analyze_clip", lambda *a, **k: "sequential")
+    monkeypatch.setattr(parallel, "record_parallel", lambda *_a, **_k: called.append(1))
+    monkeypatch.setattr(parallel, "analyze_clip", lambda *_a, **_k: "sequential")
     assert parallel.analyze(path, get_exercise("squat"), jobs=1) == "sequential"
     assert parallel.analyze(path, get_exercise("squat"), jobs=2, estimator=object()) == "sequential"
     assert not called

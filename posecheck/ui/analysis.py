@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import streamlit as st
 
@@ -27,6 +28,7 @@ from posecheck.engine import SideChoice
 from posecheck.errors import PosecheckError
 from posecheck.exercises import Exercise
 from posecheck.exercises import exercises_dir as _exercises_dir
+from posecheck.kinematics import AngleSource
 from posecheck.pipeline import DEFAULT_SOURCE, MAX_SIDE_PX
 from posecheck.pose import default_model_path
 from posecheck.posetrack import PoseTrack, ReplayEstimator
@@ -230,7 +232,7 @@ class ProgressClock:
     Calls are throttled (the page would otherwise send a message per frame to the browser).
     """
 
-    def __init__(self, show: Callable[[float, str], None], min_interval_s: float = 0.25) -> None:
+    def __init__(self, show: Callable[[float, str], object], min_interval_s: float = 0.25) -> None:
         self.show = show
         self.min_interval_s = min_interval_s
         self.t0 = time.perf_counter()
@@ -271,8 +273,9 @@ def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: Sid
     out = cache.video_path_for(key)
     t0 = time.perf_counter()
     try:
-        # MediaPipe over chunk workers (every core), then one pass drawing the annotated clip (parallel.py)
-        report = parallel.analyze(path, exercise, side, source=key.source, model_path=default_model_path(),
+        # one process by default (parallel.default_jobs says why); the same path runs chunk workers when asked
+        source = cast(AngleSource, key.source)  # the cache key keeps it as text; the page offers only these
+        report = parallel.analyze(path, exercise, side, source=source, model_path=default_model_path(),
                                   out_video=out, max_side=MAX_SIDE_PX, progress=progress,
                                   estimator=ReplayEstimator(track) if track is not None else None)
     except BaseException:

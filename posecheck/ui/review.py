@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 import pandas as pd
 import streamlit as st
@@ -114,7 +114,7 @@ def _recognised(clip: ClipChoice, exercises: Mapping[str, Exercise], start: bool
     track, rec = hit
     answers: dict[str, str] = st.session_state.setdefault(ANSWERS_KEY, {})
     picked = answers.get(clip.sha256)
-    if picked in exercises:
+    if picked is not None and picked in exercises:
         st.info(f"Analysed as **{widgets.plain(exercises[picked].name)}**, as you chose.", icon=":material/check:")
         return exercises[picked], track, True
     if rec.id is not None and rec.sure and rec.id in exercises:
@@ -333,7 +333,7 @@ def _notices(result: ReviewResult) -> None:
                  "pain.", icon=":material/health_and_safety:")
 
 
-def video_width(width: int, height: int) -> int | str:
+def video_width(width: int, height: int) -> int | Literal["stretch"]:
     """The column's width for a landscape clip; a portrait one no taller than VIDEO_MAX_HEIGHT_PX."""
     if width <= 0 or height <= width:
         return "stretch"
