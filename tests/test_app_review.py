@@ -321,3 +321,25 @@ def test_the_page_ignores_a_forged_sample_name(tmp_path: Path, samples_dir: Path
 def _temp_uploads() -> list[str]:
     root = Path(tempfile.gettempdir())
     return [str(p) for d in root.glob("posecheck-upload-*") for p in d.iterdir()]
+
+
+def test_full_depth_only_toggle_reanalyses_and_counts_only_full_reps(sample: tuple[Path, dict], samples_dir: Path,
+                                                                      synth: SynthStore, replay_poses):
+    """The Review page's strict-depth toggle is part of what an analysis is: each setting is analysed (and cached)
+    on its own, and with it on only the reps that reach the target count (the shallow ones become partial)."""
+    clip, truth = sample
+    replay_poses(lambda: synth.recording_of_file(clip))
+    name = add_sample(samples_dir, clip)
+    at = analyse(start_app(), name, truth["exercise"])
+    lenient = [r for r in analysis.result_cache().results() if r.clip_name == name][-1].report
+    toggle = next(t for t in at.toggle if t.label == "Count full-depth reps only")
+    assert toggle.value is False
+    before = analysis.result_cache().analyses
+    toggle.set_value(True).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert analysis.result_cache().analyses == before + 1  # a different analysis, not the cached lenient one
+    strict = [r for r in analysis.result_cache().results() if r.clip_name == name][-1].report
+    full = [r for r in lenient.reps if "shallow" not in r.faults]
+    assert len(strict.reps) == len(full) and all("shallow" not in r.faults for r in strict.reps)
+    assert len(strict.partials) == len(lenient.partials) + len(lenient.reps) - len(full)

@@ -151,13 +151,14 @@ def sha256_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class ReviewKey:
-    """What makes two analyses the same: the clip's bytes, the definition's bytes, the side."""
+    """What makes two analyses the same: the clip's bytes, the definition's bytes, the side, the depth rule."""
 
     clip_sha256: str
     exercise_id: str
     definition_sha256: str
     side: str
     source: str = DEFAULT_SOURCE
+    strict_depth: bool | None = None  # None: the exercise's own setting
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,8 @@ def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: Sid
         source = cast(AngleSource, key.source)  # the cache key keeps it as text; the page offers only these
         report = parallel.analyze(path, exercise, side, source=source, model_path=default_model_path(),
                                   out_video=out, max_side=MAX_SIDE_PX, progress=progress,
-                                  estimator=ReplayEstimator(track) if track is not None else None)
+                                  estimator=ReplayEstimator(track) if track is not None else None,
+                                  strict_depth=key.strict_depth)
     except BaseException:
         out.unlink(missing_ok=True)  # a half-written MP4 must never be served
         raise

@@ -27,6 +27,7 @@ from posecheck.ui import analysis, charts, reports, store, widgets
 from posecheck.ui.analysis import ReviewKey, ReviewResult
 
 EXERCISE_KEY = "review_exercise"
+STRICT_KEY = "review_strict_depth"
 SAMPLE_KEY = "review_sample"
 ERRORS_KEY = "review_errors"  # ReviewKey -> message, so a failure stays visible across reruns
 RECOGNISE_ERRORS_KEY = "review_recognise_errors"  # clip sha -> message
@@ -58,6 +59,7 @@ def render() -> None:
         choice = widgets.exercise_or_auto(catalog, EXERCISE_KEY)
         exercise = choice if isinstance(choice, Exercise) else None
         side = _choose_side(exercise)
+        strict = widgets.strict_depth_toggle(exercise, STRICT_KEY) if exercise is not None else None
         start = st.button("Analyse clip", type="primary", icon=":material/play_arrow:",
                           disabled=clip is None or choice is None, width="stretch")
     if exercise is not None:
@@ -75,7 +77,7 @@ def render() -> None:
         side = "auto" if exercise.sides == "both" else side
     assert exercise is not None
 
-    key = ReviewKey(clip.sha256, exercise.id, analysis.definition_sha256(exercise, ex_dir), side)
+    key = ReviewKey(clip.sha256, exercise.id, analysis.definition_sha256(exercise, ex_dir), side, strict_depth=strict)
     cache = analysis.result_cache()
     errors: dict[ReviewKey, str] = st.session_state.setdefault(ERRORS_KEY, {})
     fresh = False
