@@ -70,7 +70,7 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
             page.get_by_role("combobox", name="Exercise").click()
             page.get_by_role("option", name=exercise, exact=True).click()
             page.get_by_text(re.compile(r"^Target:")).wait_for(timeout=10_000)
-            page.get_by_role("heading", name=re.compile(r"\bSet 1$")).wait_for(timeout=10_000)
+            page.get_by_role("heading", name=re.compile(r"\bSet 1$")).wait_for(timeout=30_000)  # slow under load
 
             component = page.frame_locator('iframe[title*="webrtc"]')
             t_start = time.monotonic()
