@@ -21,9 +21,10 @@ import contextlib
 import logging
 import multiprocessing as mp
 import queue
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,10 +273,28 @@ _POOL = _Pool()
 atexit.register(_POOL.close)
 
 
+@contextlib.contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """While worker processes start: a spawned/forkserver child re-runs the parent's `__main__` file unless it is
+    hidden, and under Streamlit or AppTest that file is a page script (it failed with a NameError there).
+    The workers need nothing from `__main__`: their function lives in this module."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 def _run_tasks(tasks: Sequence[ChunkTask], jobs: int, progress: Progress | None, total: int) -> list[ChunkResult]:
-    executor, manager = _POOL.get(jobs)
-    q = manager.Queue()
-    futures: list[Future] = [executor.submit(record_chunk, t, q) for t in tasks]
+    with _main_not_reimported():
+        executor, manager = _POOL.get(jobs)
+        q = manager.Queue()
+        futures: list[Future] = [executor.submit(record_chunk, t, q) for t in tasks]
     work = sum(len(t.pts) for t in tasks)
     done = [0] * len(tasks)
     heard = time.monotonic()

@@ -27,7 +27,7 @@ SPY_JS = """
 (() => {
   const sink = (() => { try { return window.top; } catch (e) { return window; } })();
   if (window === window.top) { window.__spoken = []; window.__overlap = 0; window.__busy = false; window.__beeps = 0;
-    document.addEventListener('playing', e => { if (e.target.tagName === 'AUDIO') window.__beeps++; }, true); }
+    document.addEventListener('play', e => { if (e.target.tagName === 'AUDIO') window.__beeps++; }, true); }
   if (!window.speechSynthesis) return;
   const voice = {name: 'Test voice', lang: 'en-US', default: true, localService: true, voiceURI: 'test-voice'};
   speechSynthesis.getVoices = () => [voice];

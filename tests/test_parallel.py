@@ -96,3 +96,22 @@ def test_cli_refuses_zero_jobs(capsys: pytest.CaptureFixture) -> None:
 
     assert main(["analyze", str(SAMPLES / "squat_side.mp4"), "-e", "squat", "--jobs", "0"]) == 2
     assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
+def test_workers_start_whatever_main_script_is_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under Streamlit (or AppTest) `__main__` is a page script; a forkserver child would run it again and die
+    before working (seen in CI: a NameError from an AppTest script). The workers must start all the same."""
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a page script must never run in a pose worker')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    parallel._POOL.close()  # new workers, started under this __main__
+    path = SAMPLES / "squat_side.mp4"
+    rec = parallel.record_parallel(path, open_video(path).info, jobs=2)
+    assert rec is not None and rec.chunks >= 2
+    assert fake_main.__file__ == str(script)  # put back once the workers are up
+    parallel._POOL.close()
