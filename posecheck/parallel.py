@@ -365,7 +365,7 @@ def analyze(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *, 
             out_video: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
             progress: Progress | None = None, estimator: pose_module.Estimator | None = None,
             strict_depth: bool | None = None, check_exercise: bool = True) -> Report:
-    """`pipeline.analyze_clip` with MediaPipe spread over `jobs` processes (default: every core).
+    """`pipeline.analyze_clip` with MediaPipe spread over `jobs` processes (default: one, see default_jobs).
 
     jobs=1, a given estimator, a short clip or any trouble on the parallel path: exactly `analyze_clip`.
     """
