@@ -89,22 +89,11 @@ class SpeechPlanner:
             self._issue = snap.check.issue if snap.running and not snap.counting else None
             return
         if snap.counting and not self._counting:
-            if self._said_count_while_waiting():
-                self._counting = True  # a count was already said: "go ahead" would come after the rep it invites
-                return
-            self._say(out, "Counting. Go ahead.", "status", STATUS, now, STATUS_REPEAT_S)
+            # Said at a count's priority (queued, in order), never left waiting for silence: the first rep often
+            # comes while the check's own line is still being spoken, and "go ahead" must not follow its "one".
+            self._say(out, "Counting. Go ahead.", "status", COUNT, now, STATUS_REPEAT_S)
         elif not snap.counting and snap.check.issue not in ("ok", "hold_still") and snap.check.issue != self._issue:
             self._say(out, snap.check.message, "status", STATUS, now, STATUS_REPEAT_S)
-
-    def _said_count_while_waiting(self) -> bool:
-        """A count was said since the last status line (the camera check's own line was still being spoken
-        when the first rep came)."""
-        for u in reversed(self.recent):
-            if u.kind == "status":
-                return False
-            if u.kind == "count":
-                return True
-        return False
 
     def _check_said(self, snap: LiveSnapshot, kept: list[Utterance], planned: list[Utterance]) -> None:
         wanted = [u for u in planned if u.kind == "status"]

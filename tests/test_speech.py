@@ -95,15 +95,15 @@ def test_camera_check_lines_are_said_once_and_counting_is_announced():
     assert said == ["Come a little closer to the camera", "Counting. Go ahead."]
 
 
-def test_counting_is_not_announced_after_its_first_count():
-    """The check's line was still being spoken when the gate opened and the first rep came at once: the count is
-    said (counts always are), and "Counting. Go ahead." is then dropped, never said after "one"."""
+def test_counting_is_announced_before_its_first_count():
+    """The check's line was still being spoken when the gate opened and the first rep came at once: "Counting. Go
+    ahead." is queued before the count, never said after "one" (nor dropped)."""
     p = SpeechPlanner()
     far = replace(BASE, counting=False, check=CameraCheck(False, "too_far", "Come a little closer to the camera", 0))
     one = replace(BASE, rep_seq=1, reps_total=1)
     stopped = replace(far, running=False)
     said = run(p, [stopped, far, one, *[one] * 8, replace(one, rep_seq=2, reps_total=2)])
-    assert said == ["Come a little closer to the camera", "one", "two"]
+    assert said == ["Come a little closer to the camera", "Counting. Go ahead.", "one", "two"]
 
 
 def test_browser_list_keeps_only_recent_lines():
