@@ -26,6 +26,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 OUTPUT_DIR = REPO / "test-output"
 
 
+def launch_with_fake_camera(pw, clip: Path):  # -> playwright Browser; pw: the sync_playwright() instance
+    """Debian's Chromium, headless, whose camera is the given MJPEG clip (played in a loop)."""
+    return pw.chromium.launch(executable_path=CHROMIUM,
+                              args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+
+
 def need_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mjpeg, streamlit_app
+from browser import (
+    OUTPUT_DIR,
+    launch_with_fake_camera,
+    need_chromium,
+    squat_mjpeg,
+    streamlit_app,
+)
 
 RUN_S = 12.0  # seconds of counting after the camera check passes
 CLIP_REPS = 3
@@ -62,8 +68,7 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
 
     run = LiveRun()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+        browser = launch_with_fake_camera(pw, clip)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1100})
             page.add_init_script(BEEP_COUNTER_JS)

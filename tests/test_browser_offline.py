@@ -21,7 +21,13 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mjpeg, streamlit_app
+from browser import (
+    OUTPUT_DIR,
+    launch_with_fake_camera,
+    need_chromium,
+    squat_mjpeg,
+    streamlit_app,
+)
 
 from posecheck.synth import generate_clip
 
@@ -62,8 +68,7 @@ def test_every_page_offline_and_the_review_page_as_seen(app: str, tmp_path: Path
     clip, _ = squat_mjpeg(tmp_path, 2)
     OUTPUT_DIR.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+        browser = launch_with_fake_camera(pw, clip)
         try:
             ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
             ctx.route("**/*", guard)

@@ -15,7 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mjpeg, streamlit_app
+from browser import (
+    OUTPUT_DIR,
+    launch_with_fake_camera,
+    need_chromium,
+    squat_mjpeg,
+    streamlit_app,
+)
 from test_app_history import PAST_DAYS, seed
 
 from posecheck.exercises import EXERCISES_DIR
@@ -57,8 +63,7 @@ def test_routine_and_history_pages_in_chromium(app: tuple[str, Path], tmp_path: 
     clip, _ = squat_mjpeg(tmp_path, 4)
     OUTPUT_DIR.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+        browser = launch_with_fake_camera(pw, clip)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             # --- Routine: set-up screen with the guide's safety notes, then the user's routine, live.

@@ -14,7 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, squat_mjpeg, streamlit_app
+from browser import (
+    OUTPUT_DIR,
+    launch_with_fake_camera,
+    need_chromium,
+    squat_mjpeg,
+    streamlit_app,
+)
 
 from posecheck.speech import number_words
 
@@ -47,8 +53,7 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
 
     clip, _ = squat_mjpeg(tmp_path, 3)
     with streamlit_app(tmp_path) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+        browser = launch_with_fake_camera(pw, clip)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1100})
             page.add_init_script(SPY_JS)
