@@ -7,6 +7,7 @@ Never a downloaded browser: Playwright drives /usr/bin/chromium. The app always 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -30,6 +31,29 @@ def launch_with_fake_camera(pw, clip: Path):  # -> playwright Browser; pw: the s
     """Debian's Chromium, headless, whose camera is the given MJPEG clip (played in a loop)."""
     return pw.chromium.launch(executable_path=CHROMIUM,
                               args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
+
+
+def choose_live_exercise(page, name: str, attempts: int = 3) -> None:  # page: playwright Page
+    """Pick `name` in the Live page's Exercise box and wait until the server has drawn it (its target line).
+    On a loaded machine a click can land while the open list is being redrawn, and the list stays open on
+    the old choice (seen in CI): then pick again, as a person would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from posecheck.exercises import load_all
+    from posecheck.ui.widgets import targets_text
+
+    ex = next(e for e in load_all().exercises.values() if e.name == name)
+    drawn = page.get_by_test_id("stMarkdown").filter(
+        has_text=re.compile(rf"^\s*Target: {re.escape(targets_text(ex) or 'none')}\s*$"))
+    for _ in range(attempts):
+        page.get_by_role("combobox", name="Exercise").click()
+        page.get_by_role("option", name=name, exact=True).click()
+        try:
+            drawn.first.wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the Live page never showed {name!r} after {attempts} picks")
 
 
 def need_chromium() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from browser import (
     OUTPUT_DIR,
+    choose_live_exercise,
     launch_with_fake_camera,
     need_chromium,
     squat_mjpeg,
@@ -74,9 +75,7 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
             page.add_init_script(BEEP_COUNTER_JS)
             page.goto(url + "live")
             page.get_by_role("heading", name="Live coaching").wait_for(timeout=60_000)
-            page.get_by_role("combobox", name="Exercise").click()
-            page.get_by_role("option", name=exercise, exact=True).click()
-            page.get_by_text(re.compile(r"^Target:")).wait_for(timeout=10_000)
+            choose_live_exercise(page, exercise)
             page.get_by_role("heading", name=re.compile(r"\bSet 1$")).wait_for(timeout=30_000)  # slow under load
 
             component = page.frame_locator('iframe[title*="webrtc"]')

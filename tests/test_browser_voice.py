@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from browser import (
     OUTPUT_DIR,
+    choose_live_exercise,
     launch_with_fake_camera,
     need_chromium,
     squat_mjpeg,
@@ -59,8 +60,7 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
             page.add_init_script(SPY_JS)
             page.goto(url + "live")
             page.get_by_role("heading", name="Live coaching").wait_for(timeout=60_000)
-            page.get_by_role("combobox", name="Exercise").click()
-            page.get_by_role("option", name="Squat", exact=True).click()
+            choose_live_exercise(page, "Squat")
             voice = page.frame_locator('iframe[title*="posecheck_voice"]')
             voice.get_by_text("Voice coaching").wait_for(timeout=30_000)
             page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="START").click()
@@ -71,7 +71,8 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
             time.sleep(1.0)
             spoken = page.evaluate("window.__spoken")
             overlap, beeps = page.evaluate("window.__overlap"), page.evaluate("window.__beeps")
-            reps = int(page.get_by_test_id("stMetric").filter(has_text="Reps").first
+            reps = int(page.get_by_test_id("stMetric").filter(
+                has=page.get_by_test_id("stMetricLabel").get_by_text("Reps", exact=True))
                        .get_by_test_id("stMetricValue").inner_text())
             page.screenshot(path=str(tmp_path / "live_voice.png"), full_page=True)
             assert page.get_by_test_id("stException").count() == 0

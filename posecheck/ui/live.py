@@ -122,8 +122,7 @@ def _live_panel() -> None:
         return
     snap = session.snapshot()
     ex = session.exercise
-    speaking = _speak(snap, ex)
-    _beep_if_new(snap, speaking)
+    voice_box = st.container(key="live_voice_box")  # drawn on top, filled last (below)
     _suggestion(session)
     with st.container(border=True):
         st.subheader(":material/fact_check: Camera check", anchor=False)
@@ -135,6 +134,11 @@ def _live_panel() -> None:
         st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
     if snap.crowd:
         st.warning(snap.crowd, icon=":material/group:")
+    # Sound after the numbers: the browser draws a run's elements in order, so the count is on screen by the
+    # time its word or beep plays (before, a loaded browser beeped "three" over a "2").
+    with voice_box:
+        speaking = _speak(snap, ex)
+    _beep_if_new(snap, speaking)
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -199,8 +203,7 @@ def _speak(snap: LiveSnapshot, ex: Exercise) -> bool:
     """Plan what to say for this snapshot and hand it to the browser's voice; True when a voice speaks."""
     planner = voice.planner(PLANNER_KEY)
     planner.plan(snap, time.monotonic(), "and relax" if ex.kind == "hold" else "lower slowly")
-    with st.container(key="live_voice_box"):
-        return voice.voice(planner, VOICE_KEY)
+    return voice.voice(planner, VOICE_KEY)
 
 
 def _suggester(session: LiveSession, exercises: Mapping[str, Exercise]) -> LiveSuggester:

@@ -161,7 +161,7 @@ def _panel() -> None:
     if ctrl.finished:
         st.rerun()  # the whole page switches to the summary (which says "routine done")
     run = ctrl.runner
-    _speak(ctrl, now)
+    voice_box = st.container(key="routine_voice_box")  # on top, filled last: the numbers show before they sound
     st.caption(f"{widgets.plain(st.session_state.get(META_KEY, ('', 'Routine'))[1])} · set "
                f"{min(run.index + 1, len(run.plans))} "
                f"of {len(run.plans)}")
@@ -172,6 +172,8 @@ def _panel() -> None:
     if problem := st.session_state.get(PROBLEM_KEY):
         st.error(problem, icon=":material/error:")
     _buttons(ctrl, now)
+    with voice_box:
+        _speak(ctrl, now)
 
 
 def _speak(ctrl: RoutineController, now: float) -> None:
@@ -188,8 +190,7 @@ def _speak(ctrl: RoutineController, now: float) -> None:
     if not resting and nxt is not None:
         hold_words = "and relax" if nxt.exercise.kind == "hold" else "lower slowly"
         speech.planner.plan(ctrl.session.snapshot(), now, hold_words)
-    with st.container(key="routine_voice_box"):
-        voice.voice(speech.planner, "routine_voice", now)
+    voice.voice(speech.planner, "routine_voice", now)
 
 
 def _current(ctrl: RoutineController) -> None:
