@@ -159,8 +159,11 @@ def local_cluster(workers: int | None = None):
     """Every core by default: one process per worker, one thread each (MediaPipe, then the GIL-bound engine)."""
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=40)  # no dashboard: it would serve a web page
+    from posecheck.parallel import main_not_reimported
+
+    with main_not_reimported():  # its nannies spawn the workers, which would re-run a page script's __main__
+        return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=40)  # no dashboard: it would serve a web page
 
 
 def run_batch(clips: Sequence[Path], settings: BatchSettings, out_dir: Path, *, scheduler: str | None = None,

@@ -274,10 +274,11 @@ atexit.register(_POOL.close)
 
 
 @contextlib.contextmanager
-def _main_not_reimported() -> Iterator[None]:
+def main_not_reimported() -> Iterator[None]:
     """While worker processes start: a spawned/forkserver child re-runs the parent's `__main__` file unless it is
     hidden, and under Streamlit or AppTest that file is a page script (it failed with a NameError there).
-    The workers need nothing from `__main__`: their function lives in this module."""
+    The workers need nothing from `__main__`: their functions live in posecheck's modules (here and the batch's
+    Dask workers)."""
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if main is None or path is None:
@@ -291,7 +292,7 @@ def _main_not_reimported() -> Iterator[None]:
 
 
 def _run_tasks(tasks: Sequence[ChunkTask], jobs: int, progress: Progress | None, total: int) -> list[ChunkResult]:
-    with _main_not_reimported():
+    with main_not_reimported():
         executor, manager = _POOL.get(jobs)
         q = manager.Queue()
         futures: list[Future] = [executor.submit(record_chunk, t, q) for t in tasks]

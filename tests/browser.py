@@ -33,27 +33,33 @@ def launch_with_fake_camera(pw, clip: Path):  # -> playwright Browser; pw: the s
                               args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"])
 
 
-def choose_live_exercise(page, name: str, attempts: int = 3) -> None:  # page: playwright Page
-    """Pick `name` in the Live page's Exercise box and wait until the server has drawn it (its target line).
-    On a loaded machine a click can land while the open list is being redrawn, and the list stays open on
-    the old choice (seen in CI): then pick again, as a person would."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+def pick_option(page, box: str, option: str, attempts: int = 3) -> None:  # page: playwright Page
+    """Choose `option` in the select box labelled `box`, and see the box show it. On a loaded machine a click
+    can land while the open list is being redrawn (a fragment's rerun) and the list stays open on the old
+    choice (seen in CI): then pick again, as a person would."""
+    from playwright.sync_api import expect
 
+    combo = page.get_by_role("combobox", name=box)
+    for _ in range(attempts):
+        combo.click()
+        page.get_by_role("option", name=option, exact=True).click()
+        try:
+            expect(combo).to_have_value(option, timeout=5_000)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"{box!r} never showed {option!r} after {attempts} picks")
+
+
+def choose_live_exercise(page, name: str) -> None:  # page: playwright Page
+    """Pick `name` on the Live page and wait until the server has drawn it (its target line)."""
     from posecheck.exercises import load_all
     from posecheck.ui.widgets import targets_text
 
     ex = next(e for e in load_all().exercises.values() if e.name == name)
-    drawn = page.get_by_test_id("stMarkdown").filter(
-        has_text=re.compile(rf"^\s*Target: {re.escape(targets_text(ex) or 'none')}\s*$"))
-    for _ in range(attempts):
-        page.get_by_role("combobox", name="Exercise").click()
-        page.get_by_role("option", name=name, exact=True).click()
-        try:
-            drawn.first.wait_for(timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"the Live page never showed {name!r} after {attempts} picks")
+    pick_option(page, "Exercise", name)
+    page.get_by_test_id("stMarkdown").filter(
+        has_text=re.compile(rf"^\s*Target: {re.escape(targets_text(ex) or 'none')}\s*$")).first.wait_for(timeout=30_000)
 
 
 def need_chromium() -> None:

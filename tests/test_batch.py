@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +31,15 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_batch_rows_errors_rerun_and_tables(clips: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_batch_rows_errors_rerun_and_tables(clips: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Run from a process whose __main__ is a page script (AppTest's, in CI): the Dask workers spawned for the
+    # batch must not run it again (they died with a NameError and the batch never started).
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a page script must never run in a batch worker')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
     out = tmp_path / "out"
     code = main(["batch", str(clips), "--exercise", "squat", "--out", str(out), "--workers", "2"])
     assert code == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, need_chromium, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, need_chromium, pick_option, streamlit_app
 
 from posecheck.exercises import EXERCISES_DIR
 
@@ -54,8 +54,7 @@ def test_file_text_is_shown_never_fetched(tmp_path: Path):
             page.route("**/*", refuse_outside)
             page.goto(url)
             page.get_by_role("combobox", name="Exercise").wait_for(timeout=60_000)
-            page.get_by_role("combobox", name="Exercise").click()
-            page.get_by_role("option", name="Squat").click()
+            pick_option(page, "Exercise", "Squat")
             page.get_by_text("Side-on to the camera is best").wait_for(timeout=30_000)  # the tips are drawn
             time.sleep(1.0)  # anything they would load has been asked for by now
             assert [u for u in outside if "example.com" in u] == []

@@ -19,6 +19,7 @@ from browser import (
     OUTPUT_DIR,
     launch_with_fake_camera,
     need_chromium,
+    pick_option,
     squat_mjpeg,
     streamlit_app,
 )
@@ -75,10 +76,9 @@ def test_routine_and_history_pages_in_chromium(app: tuple[str, Path], tmp_path: 
             page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
             time.sleep(1.0)  # widgets and the plan table finish drawing
             page.screenshot(path=str(OUTPUT_DIR / "routine_setup.png"), full_page=True)
-            page.get_by_role("combobox", name="Routine").click()
-            page.get_by_role("option", name="Quick squat routine").click()
+            pick_option(page, "Routine", "Quick squat routine")
             page.get_by_role("button", name="Start routine").click()
-            page.get_by_role("heading", name=re.compile(r"Squat \(set 1 of 2\)")).wait_for(timeout=20_000)
+            page.get_by_role("heading", name=re.compile(r"Squat \(set 1 of 2\)")).wait_for(timeout=60_000)
             page.frame_locator('iframe[title*="webrtc"]').get_by_role("button", name="START").click()
             page.get_by_text("Whole body in view: counting.").wait_for(timeout=90_000)
             page.get_by_text(re.compile(r"Reps\s*1 / 2")).or_(page.get_by_text("Rest, then set 2 of 2")).first \
