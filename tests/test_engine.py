@@ -223,6 +223,28 @@ def test_hold_break_longer_than_grace_makes_two_holds():
     assert tr.holds[0].ok is False  # 10 s of a 30 s target
 
 
+def test_a_hold_ends_where_leaving_it_begins():
+    """Class 7's other half: easing out of the stretch back to the upright start (still inside the position,
+    released only 5 deg short of depth_min) is not the stretch; the hold ends where the steady move out begins,
+    not ~1 s later where the release threshold is crossed."""
+    def kneel_at(back_thigh: float) -> dict:
+        return dict(kneel_frames(1 / FPS)[0], right_thigh_incline=back_thigh)
+
+    stretch, upright = -68.0, -90.0
+    frames = ([STAND] * 30 + [kneel_at(stretch)] * round(10 * FPS)
+              + [kneel_at(v) for v in ramp(stretch, upright, 1.5)] + [kneel_at(upright)] * 10 + [STAND] * 30)
+    tr, _ = run("kneeling_hip_flexor_stretch", frames)
+    assert len(tr.holds) == 1
+    h = tr.holds[0]
+    assert h.end_s == pytest.approx(11.0, abs=0.35), (h.start_s, h.end_s)  # the move out starts at 11.0 s
+    assert h.duration_s == pytest.approx(10.0, abs=0.45)
+    # Rocking inside the stretch is still held time: its moving frames are bridged by the still ones after.
+    rock = [kneel_at(stretch + 6 * math.sin(2 * math.pi * i / (2 * FPS))) for i in range(round(4 * FPS))]
+    tr, _ = run("kneeling_hip_flexor_stretch",
+                [STAND] * 30 + [kneel_at(stretch)] * 90 + rock + [kneel_at(stretch)] * 90 + [STAND] * 30)
+    assert [round(h.duration_s) for h in tr.holds] == [10]
+
+
 def test_bouncing_is_a_fault_and_stops_the_clock():
     tr, _ = run("kneeling_hip_flexor_stretch", [STAND] * 30 + kneel_frames(10, wobble=8, hz=1.2) + [STAND] * 60)
     assert "bouncing" in {f.code for f in tr.faults}

@@ -42,14 +42,6 @@ KNOWN_FLAGS: dict[str, str] = {
                                 "onto the bent one (their difference reads +1 deg, depth 1.55), so it looks full",
 }
 
-# Hold times the engine gets wrong on purpose for now, measured at 30 fps (strict xfail, as above).
-KNOWN_HOLDS: dict[str, str] = {
-    name: "the hold runs on ~1 s into leaving the stretch (released only 5 deg short of depth_min); ending it at the "
-          "last frame at the person's own depth fixed this case but cut the real half-kneel clip's 9.8 s hold to 7.8 s"
-    for name in ("kneeling_stretch_upright_start", "low_lunge_upright_start")
-}
-
-
 def _analysed(synth: SynthStore, case: SynthCase) -> tuple[Report, dict]:
     name = f"case-{case.name}-{FPS:g}"
     entry = synth._entry(name, lambda e: render_case(case, e, fps=FPS), f"{case.name}.truth.json")
@@ -125,11 +117,9 @@ def _overlap(start_s: float, end_s: float, want: dict) -> float:
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "holds_s" in c.expect], ids=lambda c: c.name)
-def test_holds_are_the_position_itself(request: pytest.FixtureRequest, analysed, case: SynthCase) -> None:
+def test_holds_are_the_position_itself(analysed, case: SynthCase) -> None:
     """Class 7 (and the straight-leg raise): the hold is the stretch itself; a start position is not timed."""
     report, truth = analysed(case)
-    if case.name in KNOWN_HOLDS:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_HOLDS[case.name], strict=True))
     got = [h.duration_s for h in report.holds if h.duration_s >= 1.0]
     want = case.expect["holds_s"]
     assert len(got) == len(want), (got, want)

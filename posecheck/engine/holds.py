@@ -158,7 +158,11 @@ class HoldStrategy(Strategy):
             if self._deepened(h, values):
                 self._restart_deeper(h, events)
                 return
-            h.last_s = t
+            # The clock runs to the last still frame: moving within the position is bridged by the next still
+            # one, but leaving it (a steady move out, still inside the position until released) is not the hold,
+            # as getting into it was not.
+            if self._still(t, h.side, values):
+                h.last_s = t
             self._add_depth(h, values)
             self.phase = "hold"
         elif t - h.last_s > self.spec.grace_s:
