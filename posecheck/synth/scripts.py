@@ -403,10 +403,12 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
     kneel.hold(hold_s)
     t_out = kneel.t
     kneel.to(0.0, go_s).hold(1.0)
+    push_s = 0.0  # kneeling down with the hips already forward: the hold starts on arrival
     if push_with_kneel:
         push = Track(0.0).hold(SETUP_S).to(push_deg, go_s).hold(hold_s).to(0.0, go_s)
-    else:
-        push = Track(0.0).hold(t_in).to(push_deg, 1.2).hold(hold_s - 1.2).to(0.0, 0.01)
+    else:  # kneel, then push the hips forward: the stretch is held from the end of the push
+        push_s = 1.2
+        push = Track(0.0).hold(t_in).to(push_deg, push_s).hold(hold_s - push_s).to(0.0, 0.01)
 
     def pose(t: float):
         p = push.at(t)
@@ -414,7 +416,8 @@ def _half_kneel(width: int, height: int, hold_s: float, leg: str, push_deg: floa
             p += 8.0 * np.sin(2 * np.pi * 1.3 * (t - t_in))
         return body(kneel.at(t), p)
 
-    holds = [_hold(leg, t_in, t_out)]
+    # The hold is the stretch, settled: pushing the hips forward is getting into it (as in the upright start).
+    holds = [_hold(leg, t_in + push_s, t_out)]
     return Script("half_kneel", kneel.t, pose, [], holds, floor_y=floor_y, scale=b.height)
 
 
