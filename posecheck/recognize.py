@@ -299,6 +299,8 @@ def score_exercise(ex: Exercise, tracker: Tracker, frames: _Frames) -> Candidate
     # A held position is evidence once held a while: still moments between another exercise's reps (standing tall
     # between squats) are not a pelvic tilt. Reps with a hold at the top are explained by _rep_times.
     explained += sum(h.duration_s for h in holds if ex.kind != "hold" or h.duration_s >= HOLD_EVIDENCE_S)
+    if ex.kind == "hold":  # getting into and out of a held stretch is part of doing it (not of the held time)
+        explained += sum(_moving_around(frames, h.start_s, h.end_s) for h in holds if h.duration_s >= HOLD_EVIDENCE_S)
     explained += _hold_in_progress(tracker)
     coverage = min(1.0, explained / (EXPLAINED_FULL * active))
     depth = float(np.mean([min(1.0, max(0.0, r.depth)) for r in reps])) if reps else 1.0
@@ -316,6 +318,16 @@ def score_exercise(ex: Exercise, tracker: Tracker, frames: _Frames) -> Candidate
     score = float(np.prod(list(factors.values())))
     return Candidate(ex.id, ex.name, score, _evidence_words(reps, partials, holds),
                      {k: round(v, 2) for k, v in factors.items()})
+
+
+def _moving_around(frames: _Frames, start: float, end: float) -> float:
+    """Seconds of movement within HOLD_MOVE_S before `start` and after `end` (the way into and out of a hold)."""
+    if len(frames.t) < 2:
+        return 0.0
+    t = frames.t
+    near = ((t >= start - HOLD_MOVE_S) & (t < start)) | ((t > end) & (t <= end + HOLD_MOVE_S))
+    dt = np.diff(t, append=t[-1])
+    return float(dt[near & frames.moving_mask()].sum())
 
 
 def motion_fit(frames: _Frames, spans: list[tuple[float, float]]) -> float:
