@@ -23,6 +23,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,7 @@ class _Frames:
         dt = np.diff(t, append=t[-1])
         return float(dt[~still].sum()), float(dt[still].sum())
 
+    @cached_property  # every exercise's score reads it: computed once per window
     def moving_mask(self) -> np.ndarray:
         """Per frame: some joint signal changed faster than STILL_DEG_S per second over the last STILL_LAG_S."""
         if len(self.t) < 2:
@@ -327,14 +329,14 @@ def _moving_around(frames: _Frames, start: float, end: float) -> float:
     t = frames.t
     near = ((t >= start - HOLD_MOVE_S) & (t < start)) | ((t > end) & (t <= end + HOLD_MOVE_S))
     dt = np.diff(t, append=t[-1])
-    return float(dt[near & frames.moving_mask()].sum())
+    return float(dt[near & frames.moving_mask].sum())
 
 
 def motion_fit(frames: _Frames, spans: list[tuple[float, float]]) -> float:
     """The share of the clip's movement that happens inside the exercise's own reps and holds (a hold with the
     moves into and out of it): movement is the stronger evidence, so an exercise that explains only the still
     moments between someone else's reps (standing tall between squats) explains little."""
-    moving = frames.moving_mask()
+    moving = frames.moving_mask
     if len(frames.t) < 2 or not moving.any():
         return 1.0
     inside = np.zeros(len(frames.t), bool)

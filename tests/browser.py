@@ -62,6 +62,13 @@ def choose_live_exercise(page, name: str) -> None:  # page: playwright Page
         has_text=re.compile(rf"^\s*Target: {re.escape(targets_text(ex) or 'none')}\s*$")).first.wait_for(timeout=30_000)
 
 
+def metric(page, label: str, timeout_ms: float = 30_000) -> str:  # page: playwright Page
+    """The value shown under the st.metric labelled exactly `label`."""
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+    return box.get_by_test_id("stMetricValue").inner_text(timeout=timeout_ms).strip()
+
+
 def need_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (sudo apt-get install chromium)")

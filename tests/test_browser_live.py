@@ -21,6 +21,7 @@ from browser import (
     OUTPUT_DIR,
     choose_live_exercise,
     launch_with_fake_camera,
+    metric,
     need_chromium,
     squat_mjpeg,
     streamlit_app,
@@ -94,7 +95,7 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
                         run.frames_at_count = stats[5]
             run.counting_s = time.monotonic() - t_count
             run.beeps = int(page.evaluate("window.__beeps"))  # before the reps: a beep follows its count
-            run.reps = int(_metric(page, "Reps"))
+            run.reps = int(metric(page, "Reps", timeout_ms=5_000))
             stats = _stats(page)
             assert stats is not None, "no frame statistics on the page"
             run.video_fps, run.video_ms, run.pose_fps, run.pose_ms, _, run.frames, run.person_pct = stats
@@ -119,12 +120,6 @@ def _stats(page) -> tuple[float, float, float, float, str, int, int] | None:  # 
     except Exception:  # the fragment is being redrawn; the next poll reads it
         return None
     return (float(m[1]), float(m[2]), float(m[3]), float(m[4]), m[5], int(m[6]), int(m[7])) if m else None
-
-
-def _metric(page, label: str) -> str:  # playwright's Page
-    box = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
-    return box.get_by_test_id("stMetricValue").inner_text(timeout=5_000).strip()
 
 
 # --- the test -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, need_chromium, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT_DIR, metric, need_chromium, streamlit_app
 from test_app_review import add_sample, pick_sample, truth_reps
 
 from posecheck.exercises import load_all
@@ -56,10 +56,10 @@ def test_review_page_in_chromium(app_url: str, tmp_path: Path):
             elapsed = time.monotonic() - t0
 
             if ex.per_side:
-                assert _metric(page, "Reps · left") == str(want["left"])
-                assert _metric(page, "Reps · right") == str(want["right"])
+                assert metric(page, "Reps · left") == str(want["left"])
+                assert metric(page, "Reps · right") == str(want["right"])
             else:
-                assert _metric(page, "Reps") == str(want["total"])
+                assert metric(page, "Reps") == str(want["total"])
             assert page.get_by_test_id("stException").count() == 0
 
             # The annotated H.264 clip loads and plays.
@@ -87,9 +87,3 @@ def test_review_page_in_chromium(app_url: str, tmp_path: Path):
             print(f"analysis in the browser took {elapsed:.1f} s; screenshot {OUTPUT_DIR / 'review.png'}")
         finally:
             browser.close()
-
-
-def _metric(page, label: str) -> str:  # playwright's Page
-    box = page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label,
-                                                                                                      exact=True))
-    return box.get_by_test_id("stMetricValue").inner_text().strip()

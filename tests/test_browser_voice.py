@@ -18,6 +18,7 @@ from browser import (
     OUTPUT_DIR,
     choose_live_exercise,
     launch_with_fake_camera,
+    metric,
     need_chromium,
     squat_mjpeg,
     streamlit_app,
@@ -71,9 +72,7 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
             time.sleep(1.0)
             spoken = page.evaluate("window.__spoken")
             overlap, beeps = page.evaluate("window.__overlap"), page.evaluate("window.__beeps")
-            reps = int(page.get_by_test_id("stMetric").filter(
-                has=page.get_by_test_id("stMetricLabel").get_by_text("Reps", exact=True))
-                       .get_by_test_id("stMetricValue").inner_text())
+            reps = int(metric(page, "Reps"))
             page.screenshot(path=str(tmp_path / "live_voice.png"), full_page=True)
             assert page.get_by_test_id("stException").count() == 0
         finally:
