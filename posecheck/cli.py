@@ -127,7 +127,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     x = sub.add_parser("exercises", help="list the exercise definitions and their targets",
                        description="List the exercise definitions (problems with any definition or routine "
-                       "file go to stderr), or print a commented template of every key.")
+                       "file go to stderr), or print a commented template of every key.", formatter_class=fmt,
+                       epilog="examples:\n  posecheck exercises\n  posecheck exercises --exercises-dir my_rules/\n"
+                              "  posecheck exercises --template > my_rules/side_plank.toml\n"
+                              "  posecheck exercises --template routine > my_rules/morning.toml")
     x.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
     x.add_argument("--template", nargs="?", const="exercise", choices=["exercise", "routine"], default=None,
                    help="print a commented TOML template with every key of an exercise (default) or routine file")
@@ -188,7 +191,10 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="use this running Dask scheduler (its workers need posecheck and the same clip paths)")
     b.set_defaults(func=_cmd_batch)
 
-    m = sub.add_parser("samples", help="regenerate the sample clips in samples/")
+    m = sub.add_parser("samples", help="regenerate the sample clips in samples/", formatter_class=fmt,
+                       description=_wrap("Render the sample clips the Review page offers (synthetic people doing the "
+                                         "exercises, each with a .truth.json of its exact reps and holds)."),
+                       epilog="examples:\n  posecheck samples\n  posecheck samples --out /tmp/my_samples")
     m.add_argument("--out", default="samples", help="folder to write them to (default: samples)")
     m.set_defaults(func=_cmd_samples)
     return p

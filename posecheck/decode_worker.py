@@ -157,7 +157,7 @@ def _child(path: str, rotation_deg: int, fps: float) -> int:
     except BrokenPipeError:
         return 0  # the parent stopped reading: it has what it wanted
     except Exception as exc:  # any other failure still ends the stream with words, never a hang
-        message = f"{Path(path).name} could not be decoded ({type(exc).__name__})"
+        message = f"{path} could not be decoded ({type(exc).__name__})"
     try:
         data = message.encode()
         out.write(b"E" + _LEN.pack(len(data)) + data)

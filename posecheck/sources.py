@@ -94,7 +94,7 @@ class VideoSource:
         if isinstance(info, str):
             info = _probe_opencv(self.path) or info
         if isinstance(info, str):
-            raise PosecheckError(f"{self.path.name} {info}")
+            raise PosecheckError(f"{self.path} {info}")
         self.info: VideoInfo = info
 
     def __iter__(self) -> Iterator[Frame]:
@@ -112,7 +112,7 @@ class VideoSource:
             count += 1
             yield frame
         if count == 0:
-            raise PosecheckError(f"{self.path.name} contains no decodable video frames"
+            raise PosecheckError(f"{self.path} contains no decodable video frames"
                                  + (f" ({self.stopped})" if self.stopped else ""))
         if self.stopped:
             log.warning("%s: %s after %d frames", self.path, self.stopped, count)
@@ -147,7 +147,7 @@ def _check_regular_file(path: Path) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise PosecheckError(f"{path} is not a regular file (a pipe, device or socket), so it cannot be a clip")
     if st.st_size == 0:
-        raise PosecheckError(f"{path.name} is empty (0 bytes)")
+        raise PosecheckError(f"{path} is empty (0 bytes)")
     if not os.access(path, os.R_OK):
         raise PosecheckError(f"{path} cannot be read (permission denied)")
 
@@ -167,7 +167,7 @@ def _probe_pyav(path: Path) -> VideoInfo | str:
                 return "has no video stream"
             if _is_still_image(container):  # final: the OpenCV fallback would read it as a 1-frame clip
                 codec = container.streams.video[0].codec_context.name.replace("mjpeg", "jpeg").upper()
-                raise PosecheckError(f"{path.name} is a still image ({codec}), not a video: "
+                raise PosecheckError(f"{path} is a still image ({codec}), not a video: "
                                      "record a clip of the exercise")
             stream = container.streams.video[0]
             # One decoding thread: no FFmpeg worker thread exists that could deadlock closing the codec.
@@ -235,7 +235,7 @@ def _frames_pyav(path: Path, info: VideoInfo) -> Iterator[Frame]:
     except av.FFmpegError as exc:
         # A truncated clip: keep what decoded, say nothing more (the caller reports frame counts).
         if index == 0:
-            raise PosecheckError(f"{path.name} could not be decoded ({type(exc).__name__})") from None
+            raise PosecheckError(f"{path} could not be decoded ({type(exc).__name__})") from None
 
 
 # --- OpenCV fallback --------------------------------------------------------------------------

@@ -255,5 +255,6 @@ def test_review_page_cuts_off_a_stuck_decoder_with_a_message(review_samples: Pat
     t0 = time.monotonic()
     at = analyse(start_app(), "stuck.mp4", "squat")
     assert len(at.error) == 1, messages(at)
-    assert "stuck.mp4 contains no decodable video frames (the decoder stopped responding" in at.error[0].value
+    assert at.error[0].value.startswith("stuck.mp4 contains no decodable video frames (the decoder stopped responding")
+    assert str(review_samples) not in at.error[0].value  # the page names the clip, not the server's folders
     assert time.monotonic() - t0 < 60

@@ -40,13 +40,13 @@ def empty_scene(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("command", ["angles", "analyze"])
 def test_bad_inputs_exit_2_with_one_line(tmp_path: Path, command: str):
     extra = ["--exercise", "squat"] if command == "analyze" else []
-    _one_line_error(posecheck(command, str(tmp_path / "missing.mp4"), *extra), "not found")
+    _one_line_error(posecheck(command, str(tmp_path / "missing.mp4"), *extra), f"{tmp_path / 'missing.mp4'}")
     text = tmp_path / "notes.mp4"
     text.write_text("definitely not a video\n" * 50)
-    _one_line_error(posecheck(command, str(text), *extra), "not a video")
+    _one_line_error(posecheck(command, str(text), *extra), f"{text} is not a video")  # the path as given
     empty = tmp_path / "zero.mp4"
     empty.write_bytes(b"")
-    _one_line_error(posecheck(command, str(empty), *extra), "empty")
+    _one_line_error(posecheck(command, str(empty), *extra), f"{empty} is empty")
 
 
 def test_unknown_exercise_and_bad_definition(tmp_path: Path, empty_scene: Path):

@@ -120,7 +120,7 @@ def test_every_argument_is_documented(command: str):
     assert undocumented == []
 
 
-@pytest.mark.parametrize("command", [None, "angles", "analyze", "synth"])
+@pytest.mark.parametrize("command", [None, "angles", "analyze", "synth", "report", "batch", "exercises", "samples"])
 def test_help_has_examples(command: str | None, capsys: pytest.CaptureFixture):
     with pytest.raises(SystemExit) as exit_:
         cli.main([command, "--help"] if command else ["--help"])

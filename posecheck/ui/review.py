@@ -134,15 +134,16 @@ def _recognise(clip: ClipChoice, exercises: Mapping[str, Exercise], tracks: anal
     bar = st.progress(0.0, text="Finding your pose to recognise the exercise…")
     clock = analysis.ProgressClock(lambda frac, text: bar.progress(frac, text=text.replace("Analysing",
                                                                                           "Recognising")))
+    path = clip.path
     try:
-        if clip.path is not None:
-            analysis.recognise_for_review(clip.path, clip.sha256, exercises, tracks, clock)
+        if path is not None:
+            analysis.recognise_for_review(path, clip.sha256, exercises, tracks, clock)
         else:
             assert clip.data is not None
             with analysis.UploadCopy(clip.name, clip.data) as path:
                 analysis.recognise_for_review(path, clip.sha256, exercises, tracks, clock)
     except Exception as exc:
-        errors[clip.sha256] = widgets.error_message(exc, f"recognising the exercise in {clip.name}")
+        errors[clip.sha256] = widgets.error_message(exc, f"recognising the exercise in {clip.name}", path, clip.name)
     finally:
         bar.empty()
 
@@ -257,15 +258,16 @@ def _run(clip: ClipChoice, exercise: Exercise, side: SideChoice, key: ReviewKey,
     """Analyse with a progress bar; a failure is stored as a message, never raised."""
     bar = st.progress(0.0, text="Opening the clip…")
     clock = analysis.ProgressClock(lambda frac, text: bar.progress(frac, text=text))
+    path = clip.path
     try:
-        if clip.path is not None:
-            analysis.analyze_for_review(clip.path, clip.name, exercise, side, key, cache, clock, track)
+        if path is not None:
+            analysis.analyze_for_review(path, clip.name, exercise, side, key, cache, clock, track)
         else:
             assert clip.data is not None
             with analysis.UploadCopy(clip.name, clip.data) as path:
                 analysis.analyze_for_review(path, clip.name, exercise, side, key, cache, clock, track)
     except Exception as exc:
-        errors[key] = widgets.error_message(exc, f"analysing {clip.name}")
+        errors[key] = widgets.error_message(exc, f"analysing {clip.name}", path, clip.name)
         return False
     finally:
         bar.empty()

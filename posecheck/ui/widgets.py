@@ -155,14 +155,15 @@ def safety_notes(ex: Exercise) -> None:
     st.info("**Safety:** " + safety_text(ex), icon=":material/health_and_safety:")
 
 
-def error_message(exc: Exception, what: str) -> str:
+def error_message(exc: Exception, what: str, path: Path | None = None, shown: str = "") -> str:
     """The one line a user sees for a failure; our own bugs are logged with their traceback, not shown.
 
     PosecheckError carries a message written for the user; anything else gets a short note naming the
-    exception type, so a bug report can still say what happened.
+    exception type, so a bug report can still say what happened. The library names a clip by its full path
+    (right for the CLI); on a page `path` (a server-side copy or the sample folder) reads as `shown`.
     """
     if isinstance(exc, PosecheckError):
-        return str(exc)
+        return str(exc).replace(str(path), shown) if path is not None and shown else str(exc)
     log.error("%s failed", what, exc_info=exc)
     return (f"Something went wrong while {what} ({type(exc).__name__}). The details are in the server log; "
             "try another clip or setting.")
