@@ -428,29 +428,39 @@ def _faults(doc: _Pdf, d: SessionData) -> None:
         doc.text(d.note, 9, (100, 100, 110))
     col_w, gap = 86.0, 6.0
     x0 = pdf.l_margin
+    open_row: tuple[float, float] | None = None  # (top, bottom) of a row whose right column is still free
     for i, f in enumerate(d.faults):
         side = f" ({f.side})" if f.side and f.side != "both" else ""
         caption = f"{_clock(f.t_s)} · {f.message}{side}"
         thumb = d.thumbnails.get(i)
         if thumb is None:
+            if open_row is not None:  # a line under the row, never over the picture on its left
+                pdf.set_xy(x0, open_row[1] + 2)
+                open_row = None
             doc.text(f"• {caption}", 9)
             continue
         from PIL import Image
 
         h = col_w * thumb.shape[0] / thumb.shape[1]
-        if pdf.get_y() + h + 12 > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        col = sum(1 for k in range(i) if k in d.thumbnails) % 2
-        x = x0 + col * (col_w + gap)
-        y = pdf.get_y()
+        if open_row is None:
+            if pdf.get_y() + h + 12 > pdf.h - pdf.b_margin:
+                pdf.add_page()
+            x, y = x0, pdf.get_y()
+        else:
+            x, y = x0 + col_w + gap, open_row[0]  # beside the picture on the left
         pdf.image(Image.fromarray(thumb), x=x, y=y, w=col_w)
         pdf.set_xy(x, y + h + 1)
         pdf.set_font("DejaVu", "", 8)
         pdf.multi_cell(col_w, 4, caption)
-        if col == 0 and any(k in d.thumbnails for k in range(i + 1, len(d.faults))):
-            pdf.set_xy(x0, y)  # the next picture goes beside this one
+        bottom = max(pdf.get_y(), y + h + 10)
+        if open_row is None:
+            open_row = (y, bottom)
+            pdf.set_xy(x0, y)
         else:
-            pdf.set_xy(x0, max(pdf.get_y(), y + h + 10) + 2)
+            pdf.set_xy(x0, max(bottom, open_row[1]) + 2)
+            open_row = None
+    if open_row is not None:
+        pdf.set_xy(x0, open_row[1] + 2)
 
 
 def _clock(t: float) -> str:

@@ -143,3 +143,34 @@ def test_a_failed_report_is_a_readable_pdf():
     text, images = pages(physio.error_pdf("The report could not be made (disk full)."), "physio-error")
     assert "could not be made (disk full)" in text
 
+
+
+def _boxes_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """(left, bottom, right, top) boxes that share some area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_a_fault_without_a_picture_is_never_written_over_the_picture_beside_it():
+    """A fault whose frame gave no thumbnail, between two that did: its line goes under the first picture's row,
+    not over that picture (it used to be drawn where the second picture was meant to go beside the first)."""
+    faults = tuple(FaultEvent(t, "lean", f"Fault number {n} here", "warning", None)
+                   for n, t in ((1, 1.0), (2, 2.0), (3, 3.0), (4, 4.0)))
+    thumb = np.full((180, physio.THUMB_W, 3), 90, np.uint8)
+    data = physio.SessionData("squat", "Squat", "reps", False, "Clip: x.mp4", None, 10.0, (), 0, (), faults, 10,
+                              None, thumbnails={0: thumb, 2: thumb, 3: thumb})
+    pdf = physio.render_pdf([data])
+    doc = pdfium.PdfDocument(pdf)
+    [page] = list(doc)
+    pictures = [obj.get_bounds() for obj in page.get_objects() if obj.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
+    assert len(pictures) == 3
+    textpage = page.get_textpage()
+    found = textpage.search("Fault number 2 here").get_next()
+    assert found is not None, textpage.get_text_range()
+    start, count = found
+    line = [textpage.get_charbox(i) for i in range(start, start + count)]
+    box = (min(c[0] for c in line), min(c[1] for c in line), max(c[2] for c in line), max(c[3] for c in line))
+    assert not any(_boxes_overlap(box, pic) for pic in pictures), (box, pictures)
+    first, *later = sorted(pictures, key=lambda p: (-p[3], p[0]))
+    assert box[3] <= first[1]  # under the first picture...
+    assert all(box[1] >= p[3] for p in later)  # ...and above the two that follow it (in the order of the faults)
+    pages(pdf, "physio-fault-without-picture")
