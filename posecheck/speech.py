@@ -215,7 +215,9 @@ class RoutineSpeech:
         if len(filed) > self._filed:
             self._filed = len(filed)
             p.new_set()
-            out += p.say("Set done. " + message if message else "Set done.", "step", now, STEP, 0.0)
+            # The last set's transition ("Routine complete") is left to "Routine done" below: said once, not twice.
+            step = message if message and not finished else ""
+            out += p.say(f"Set done. {step}" if step else "Set done.", "step", now, STEP, 0.0)
         if finished and not self._finished:
             self._finished = True
             out += p.say("Routine done. Well done.", "step", now, STEP, 0.0)

@@ -124,5 +124,31 @@ def test_routine_says_set_done_the_next_step_the_rest_and_routine_done():
                     "three", "two", "one", "Set done.", "Routine done. Well done."]
 
 
+def test_the_last_set_says_the_routine_is_done_once():
+    """The last set's transition is "Routine complete" (routines.transition_message), and the routine's end says
+    "Routine done": together they were "Set done. Routine complete", "Routine done. Well done." (doubled)."""
+    from posecheck.exercises import load_all
+    from posecheck.routines import RoutineRunner, expand, parse_routine, plan_result
+
+    catalog = load_all().exercises
+    routine = parse_routine({"id": "t", "name": "T", "steps": [{"exercise": "squat", "sets": 2, "reps": 2,
+                                                                 "rest_s": 5}]}, "t.toml", catalog)
+    run = RoutineRunner(expand(routine, catalog))
+    r = RoutineSpeech()
+    filed: list[str] = []
+    said: list[str] = []
+    for t in (0.0, 20.0):  # each set ends as RoutineController.finish_set ends it: the message first
+        message = run.transition_message()
+        run.complete(plan_result(run.current, ended="finished"), t)
+        filed.append(f"set at {t}")
+        said += texts(r.plan(filed, message, run.rest_left(t) if run.resting(t) else None,
+                             run.current.title if run.current else None, run.finished, t))
+        run.end_rest()
+    said += texts(r.plan(filed, message, None, None, run.finished, 21.0))  # the summary page plans again
+    assert message == "Routine complete" and run.finished
+    assert said == ["Set done. Rest, then set 2 of 2", "Rest 5 seconds. Next: Squat (set 2 of 2).", "Set done.",
+                    "Routine done. Well done."]
+
+
 def test_number_words():
     assert [number_words(n) for n in (1, 3, 12, 20, 21)] == ["one", "three", "twelve", "twenty", "21"]
