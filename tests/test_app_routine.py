@@ -8,11 +8,14 @@ folder; history goes to a temp SQLite file.
 
 from __future__ import annotations
 
+import base64
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+from recorded import poses, synthetic_clip
 from streamlit.testing.v1 import AppTest
 from synthcache import Synth, SynthStore
 
@@ -157,6 +160,65 @@ def test_routine_flow_frames_to_history_with_real_mediapipe(env: Path, squat_fra
     assert len(db_rows(env, "SELECT id FROM sets")) == 2  # skipped sets are not saved
     [(ended,)] = db_rows(env, "SELECT ended_at FROM sessions")
     assert ended is not None
+
+
+def beeps_drawn(at: AppTest) -> list[bytes]:
+    """The WAV clips of the <audio autoplay> beeps this run drew (ui/beeps.py)."""
+    found = []
+    for e in at.get("html"):
+        m = re.search(r'<audio autoplay src="data:audio/wav;base64,([^"]+)"', e.proto.body)
+        if m:
+            found.append(base64.b64decode(m[1]))
+    return found
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("voice_speaks", [False, True], ids=["no-voice", "voice"])
+def test_routine_beeps_per_counted_rep_where_no_voice_speaks(monkeypatch: pytest.MonkeyPatch, voice_speaks: bool):
+    """The Live page's fallback on the Guided routine: one beep in the run that shows a new rep, none for what the
+    camera counts during the rest, and none at all when the browser's voice speaks the count."""
+    from posecheck.exercises import load_all
+    from posecheck.posetrack import ReplayEstimator
+
+    if voice_speaks:
+        monkeypatch.setattr("posecheck.ui.voice.voice", lambda *_a, **_k: True)
+    clip = synthetic_clip("squat", "right", reps=CLIP_REPS)  # its MediaPipe poses recorded once (recorded.py)
+    track = poses(clip)
+    frames = list(open_video(clip))
+    assert len(frames) == len(track)
+    squat = load_all().exercises["squat"]
+    at = AppTest.from_function(routine_app, default_timeout=60)
+    # The page reuses the session it finds (as after a first routine): this one replays the recorded poses.
+    at.session_state["routine_session"] = RecordingSession(
+        squat, estimator_factory=lambda: ReplayEstimator(track), crowd_check=False, threaded=False)
+    at.run()
+    at.selectbox(key="routine_choice").set_value("quick_test").run()
+    button(at, "Start routine").click().run()
+    assert not at.exception, at.exception
+    session: RecordingSession = at.session_state["routine_session"]
+    beeped_at: list[str] = []
+    reps_shown, rest_reps, resting = "0", 0, False
+    for i in range(0, len(frames), CHUNK):
+        for f in frames[i:i + CHUNK]:
+            session.process(f.rgb, 500.0 + f.t_s)
+        at.run()
+        assert not at.exception, at.exception
+        page = texts(at)
+        shown = next((m.value.split(" /")[0] for m in at.metric if m.label == "Reps"), reps_shown)
+        wavs = beeps_drawn(at)
+        assert all(w.startswith(b"RIFF") and b"WAVE" in w[:16] for w in wavs)
+        if wavs:
+            beeped_at.append(shown if "Rest ·" not in page else "rest" if resting else "set filed")
+        if "Rest ·" in page:
+            resting, rest_reps = True, session.snapshot().reps_total
+        reps_shown = shown
+    assert rest_reps >= 1, "the camera counted nothing during the rest: the test shows no rest silence"
+    if voice_speaks:
+        assert beeped_at == []  # the voice says the count: no beeps on top
+    else:
+        # A beep in the run that showed rep 1, and one for rep 2 in the run that filed the set (the page shows the
+        # rest); the third rep of the clip falls in the rest and is not sounded.
+        assert beeped_at == ["1", "set filed"], beeped_at
 
 
 def test_no_loadable_routine_is_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

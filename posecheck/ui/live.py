@@ -9,14 +9,9 @@ pose fps) and to play a short beep once per counted rep or completed hold.
 
 from __future__ import annotations
 
-import base64
-import io
-import math
 import time
-import wave
 from collections.abc import Mapping
 
-import numpy as np
 import streamlit as st
 
 from posecheck.engine import SideChoice
@@ -25,7 +20,7 @@ from posecheck.live import ICE_SERVERS_ENV, LiveSession, LiveSnapshot, ice_serve
 from posecheck.recognize import LiveSuggester
 from posecheck.records import SetResult
 from posecheck.speech import STATUS
-from posecheck.ui import analysis, store, voice, webcam, widgets
+from posecheck.ui import analysis, beeps, store, voice, webcam, widgets
 
 STRICT_KEY = "live_strict_depth"
 SESSION_KEY = "live_session"
@@ -33,6 +28,7 @@ EXERCISE_KEY = "live_exercise"
 SIDE_KEY = "live_side"
 MUTE_KEY = "live_mute"
 HEARD_KEY = "live_heard"  # (rep_seq, hold_seq) already beeped for, so each event sounds once
+BEEP_KEY = "live_beep"  # the hidden container of the beep
 STREAM_KEY = "live_stream"
 SUGGESTER_KEY = "live_suggester"  # LiveSuggester watching the stream for another exercise
 SWITCH_KEY = "live_switch_to"  # an exercise the user accepted from a suggestion (applied before the picker draws)
@@ -41,9 +37,9 @@ PLANNER_KEY = "live_speech"
 VOICE_KEY = "live_voice"
 REFRESH_S = 0.5
 SIDE_WORDS = {"auto": "Auto", "left": "Left", "right": "Right"}
-CSS = """<style>
-.st-key-live_beep { display: none; }
-.st-key-live_stats p { font-variant-numeric: tabular-nums; }
+CSS = f"""<style>
+{beeps.hidden_css(BEEP_KEY)}
+.st-key-live_stats p {{ font-variant-numeric: tabular-nums; }}
 </style>"""
 
 
@@ -138,7 +134,7 @@ def _live_panel() -> None:
     # time its word or beep plays (before, a loaded browser beeped "three" over a "2").
     with voice_box:
         speaking = _speak(snap, ex)
-    _beep_if_new(snap, speaking)
+    beeps.beep_if_new(snap, HEARD_KEY, BEEP_KEY, quiet=speaking or bool(st.session_state.get(MUTE_KEY)))
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -245,45 +241,3 @@ def _switch(exercise_id: str) -> None:
 
 def _dismiss(current: str, suggested: str | None) -> None:
     st.session_state.setdefault(DISMISSED_KEY, set()).add((current, suggested))
-
-
-# --- sound --------------------------------------------------------------------------------------
-
-
-def _beep_if_new(snap: LiveSnapshot, speaking: bool = False) -> None:
-    """One short sound per counted rep / completed hold, for users who cannot see the screen (when no voice
-    speaks: the voice says the count itself)."""
-    heard = st.session_state.get(HEARD_KEY)
-    now = (snap.rep_seq, snap.hold_seq)
-    st.session_state[HEARD_KEY] = now
-    if heard is None or speaking or st.session_state.get(MUTE_KEY):
-        return  # the first look only records where we are: old events never replay
-    new_reps, new_holds = now[0] - heard[0], now[1] - heard[1]
-    if new_reps <= 0 and new_holds <= 0:
-        return
-    # Inline data URI, not st.audio: a fragment's media files are dropped on its next run, often before the
-    # browser fetched them. A different clip per event (the tail length encodes the counters) makes the
-    # browser build a new element, so each event plays once.
-    wav = base64.b64encode(beep_wav(hold=new_holds > 0, tag=now[0] + 7 * now[1])).decode()
-    with st.container(key="live_beep"):
-        st.html(f'<audio autoplay src="data:audio/wav;base64,{wav}"></audio>')
-
-
-def beep_wav(hold: bool = False, tag: int = 0, rate: int = 8_000) -> bytes:
-    """A tiny WAV: one 880 Hz blip for a rep, a rising two-tone chime for a completed hold."""
-    tones = [(660.0, 0.12), (990.0, 0.22)] if hold else [(880.0, 0.12)]
-    parts = []
-    for freq, dur in tones:
-        n = int(rate * dur)
-        t = np.arange(n) / rate
-        env = np.minimum(1.0, np.minimum(t, dur - t) / 0.01)  # 10 ms fades: no clicks
-        parts.append(0.35 * env * np.sin(2 * math.pi * freq * t))
-    parts.append(np.zeros(int(rate * 0.02) + tag % 97))
-    pcm = (np.concatenate(parts) * 32767).astype("<i2").tobytes()
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm)
-    return buf.getvalue()

@@ -19,7 +19,7 @@ from posecheck.records import SetResult
 from posecheck.routine_live import RecordingSession, RoutineController, plan_exercise, plan_side
 from posecheck.routines import Routine, RoutineRunner, SetPlan, expand, load_routines
 from posecheck.speech import RoutineSpeech
-from posecheck.ui import analysis, store, voice, webcam, widgets
+from posecheck.ui import analysis, beeps, store, voice, webcam, widgets
 
 ROUTINE_KEY = "routine_choice"
 OPTIONAL_KEY = "routine_optional"
@@ -32,12 +32,16 @@ PROBLEM_KEY = "routine_save_problem"
 RETRY_KEY = "routine_save_retry"  # store.RetryGate: when an unsaved set is tried again
 STREAM_KEY = "routine_stream"
 SPEECH_KEY = "routine_speech"  # RoutineSpeech: what the voice said in this routine
+MUTE_KEY = "routine_mute"
+HEARD_KEY = "routine_heard"  # (rep_seq, hold_seq) already beeped for (see ui/beeps.py)
+BEEP_KEY = "routine_beep"  # the hidden container of the beep
 DEFAULT_ROUTINE = "psoas_guide"
 REFRESH_S = 0.5
 PRO_NOTE = "If you have an injury, or pain that does not settle, see a physiotherapist or doctor before you start."
 
 
 def render() -> None:
+    st.html(f"<style>{beeps.hidden_css(BEEP_KEY)}</style>")
     st.title("Guided routine")
     catalog = widgets.load_catalog(analysis.exercises_dir())
     routines = _load(analysis.exercises_dir() / "routines", catalog.exercises)
@@ -156,6 +160,7 @@ def _panel() -> None:
     if ctrl is None:
         return
     now = time.monotonic()
+    in_set = not ctrl.runner.resting(now)  # before the tick: the rep that completes a set still sounds
     ctrl.tick(now)
     save_filed(ctrl)
     if ctrl.finished:
@@ -173,11 +178,20 @@ def _panel() -> None:
         st.error(problem, icon=":material/error:")
     _buttons(ctrl, now)
     with voice_box:
-        _speak(ctrl, now)
+        speaking = _speak(ctrl, now)
+    _beep(ctrl, speaking or not in_set)
 
 
-def _speak(ctrl: RoutineController, now: float) -> None:
-    """The routine's voice: the live count, hold countdown and cues, plus set done, what is next and the rests."""
+def _beep(ctrl: RoutineController, quiet: bool) -> None:
+    """Where no voice speaks, the Live page's beeps: one per counted rep or completed hold of a set (what the
+    camera counts during a rest is not the routine's: `quiet` then)."""
+    beeps.beep_if_new(ctrl.session.snapshot(), HEARD_KEY, BEEP_KEY,
+                      quiet=quiet or bool(st.session_state.get(MUTE_KEY)))
+
+
+def _speak(ctrl: RoutineController, now: float) -> bool:
+    """The routine's voice: the live count, hold countdown and cues, plus set done, what is next and the rests.
+    True when a voice speaks in this browser."""
     speech: RoutineSpeech | None = st.session_state.get(SPEECH_KEY)
     if speech is None:
         speech = RoutineSpeech()
@@ -190,7 +204,7 @@ def _speak(ctrl: RoutineController, now: float) -> None:
     if not resting and nxt is not None:
         hold_words = "and relax" if nxt.exercise.kind == "hold" else "lower slowly"
         speech.planner.plan(ctrl.session.snapshot(), now, hold_words)
-    voice.voice(speech.planner, "routine_voice", now)
+    return voice.voice(speech.planner, "routine_voice", now)
 
 
 def _current(ctrl: RoutineController) -> None:
@@ -283,6 +297,9 @@ def _buttons(ctrl: RoutineController, now: float) -> None:
               disabled=not run.done_plans, help="Do the set you just finished again", on_click=ctrl.repeat)
     st.button("End routine now", key="routine_end", icon=":material/stop_circle:",
               help="Stop here; what you did is kept and summed up", on_click=ctrl.end_now)
+    st.toggle("Mute beeps", key=MUTE_KEY,
+              help="Where the browser has no voice, a short beep sounds for every counted rep and a chime for "
+                   "every completed hold, so you need not watch the screen")
 
 
 def _safety_footer() -> None:
@@ -335,7 +352,7 @@ def _save_one(result: SetResult, routine_id: str | None) -> str | None:
 
 
 def _summary(ctrl: RoutineController) -> None:
-    _speak(ctrl, time.monotonic())
+    _beep(ctrl, _speak(ctrl, time.monotonic()))  # the last rep of the last set
     name = st.session_state.get(META_KEY, ("", "Routine"))[1]
     st.subheader(f":material/emoji_events: {widgets.plain(name)}: summary", anchor=False)
     results = ctrl.runner.summary()
