@@ -51,3 +51,70 @@ def test_holds_have_no_depth_toggle(page: AppTest):
     pick = at.selectbox(key="live_exercise")
     pick.select(next(o for o in pick.options if o.startswith("Kneeling"))).run()
     assert not [t for t in at.toggle if t.label == "Count full-depth reps only"]
+
+
+def _suggesting_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, picked: str) -> AppTest:
+    """The Live page with `picked` chosen while the camera shows squats: a synthetic squat clip's frames go
+    through the page's own session (its MediaPipe poses recorded once and replayed, tests/recorded.py), whose
+    frame observers include the page's LiveSuggester, as the camera thread would feed it."""
+    from recorded import poses, synthetic_clip
+
+    from posecheck.exercises import load_all
+    from posecheck.posetrack import ReplayEstimator
+    from posecheck.routine_live import RecordingSession
+    from posecheck.sources import open_video
+    from posecheck.ui import webcam
+
+    monkeypatch.setenv("POSECHECK_DB", str(tmp_path / "history.db"))
+    monkeypatch.setattr(webcam, "streamer", lambda *_args, **_kwargs: False)
+    clip = synthetic_clip("squat", "right", reps=2)
+    track = poses(clip)
+    at = AppTest.from_function(_live_page, default_timeout=60)
+    at.session_state["live_session"] = RecordingSession(  # the page keeps the session it finds
+        load_all().exercises[picked], estimator_factory=lambda: ReplayEstimator(track), crowd_check=False,
+        threaded=False)
+    at.session_state["live_exercise"] = picked
+    at.run()
+    assert not at.exception, at.exception
+    assert _session(at).exercise.id == picked
+    assert not _banner(at)  # nothing seen yet: nothing suggested
+    for frame in open_video(clip):
+        _session(at).process(frame.rgb, frame.t_s)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _banner(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "This looks like" in w.value]
+
+
+@pytest.mark.e2e
+def test_live_suggests_the_exercise_it_sees_and_switch_changes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from posecheck.ui import widgets
+
+    at = _suggesting_page(monkeypatch, tmp_path, "glute_bridge")
+    [banner] = _banner(at)
+    assert banner.startswith("**This looks like squat: switch?**"), banner
+    assert at.button(key="live_switch").label == "Switch to Squat"
+    at.button(key="live_switch").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="live_exercise").value == "squat"  # the picker shows it...
+    assert _session(at).exercise.id == "squat"  # ...and the session counts it
+    target = f"**Target:** {widgets.targets_text(_session(at).exercise)}"
+    assert target in [m.value for m in at.markdown]  # the side panel was redrawn for it
+    assert not _banner(at)  # what it sees is what is picked now
+
+
+@pytest.mark.e2e
+def test_keep_dismisses_the_suggestion_for_good(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    at = _suggesting_page(monkeypatch, tmp_path, "glute_bridge")
+    assert _banner(at)
+    assert at.button(key="live_keep").label == "No, keep Glute bridge with pelvic tilt"
+    at.button(key="live_keep").click().run()
+    assert not at.exception, at.exception
+    assert not _banner(at)
+    assert at.selectbox(key="live_exercise").value == "glute_bridge"
+    assert _session(at).exercise.id == "glute_bridge"
+    at.run()  # later refreshes do not bring it back
+    assert not _banner(at) and not at.exception

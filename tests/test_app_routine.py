@@ -172,6 +172,7 @@ def beeps_drawn(at: AppTest) -> list[bytes]:
     return found
 
 
+@pytest.mark.e2e
 @pytest.mark.usefixtures("env")
 @pytest.mark.parametrize("voice_speaks", [False, True], ids=["no-voice", "voice"])
 def test_routine_beeps_per_counted_rep_where_no_voice_speaks(monkeypatch: pytest.MonkeyPatch, voice_speaks: bool):
