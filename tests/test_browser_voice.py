@@ -3,14 +3,19 @@ generated squat clip, the Live page counting, and `speechSynthesis.speak` spied 
 here has no voice installed, so the spy also offers one test voice and ends each utterance after a moment).
 
 Asserts that the utterances arrive during the session, in order (the camera-check line, then the counts one,
-two, three... rising by one), never two at once, and that the beeps stay silent while the voice speaks.
+two, three... rising by one), never two at once, and that the beeps stay silent while the voice speaks. Then, in
+the same session, the voice is switched off in its controls (and its rate and volume changed): the reps go on
+with nothing said and the beeps back; after a reload the controls show the settings this browser kept
+(localStorage).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -75,6 +80,7 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
             reps = int(metric(page, "Reps"))
             page.screenshot(path=str(tmp_path / "live_voice.png"), full_page=True)
             assert page.get_by_test_id("stException").count() == 0
+            off = _voice_off_then_reload(page)
         finally:
             browser.close()
     OUTPUT_DIR.mkdir(exist_ok=True)
@@ -90,6 +96,48 @@ def test_live_session_speaks_the_counts_in_order(tmp_path: Path):
     assert spoken.index("Counting. Go ahead.") < spoken.index("one")
     assert overlap == 0  # never two voices at once
     assert beeps == 0  # the voice speaks: no beeps on top
+
+    print(f"voice off: {off}")
+    assert off.reps >= 2  # the session went on counting...
+    assert off.spoken == []  # ...and a voice switched off said nothing of it
+    assert off.beeps >= 1  # the beeps took over
+    # After the reload the controls show the settings this browser keeps, and the stored ones are those.
+    assert off.shown == {"on": False, "rate": "1.4", "volume": "0.3"}, off.shown
+    assert off.stored == {"on": False, "rate": 1.4, "volume": 0.3}, off.stored
+
+
+@dataclass
+class VoiceOff:
+    reps: int  # counted while the voice was off
+    spoken: list[str]  # said meanwhile
+    beeps: int  # sounded meanwhile
+    shown: dict[str, object]  # the controls after the reload
+    stored: dict[str, object]  # localStorage after the reload
+
+
+def _voice_off_then_reload(page) -> VoiceOff:  # playwright's Page
+    """Switch the voice off and change its rate and volume in the voice component, let the session count on,
+    then reload the page and read the controls and localStorage back."""
+    voice = page.frame_locator('iframe[title*="posecheck_voice"]')
+    voice.locator("#on").uncheck()
+    for box, value in (("#rate", "1.4"), ("#volume", "0.3")):  # a slider moved as a person moves it: input events
+        voice.locator(box).evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", value)
+    said, beeps = len(page.evaluate("window.__spoken")), page.evaluate("window.__beeps")
+    reps = int(metric(page, "Reps"))
+    end = time.monotonic() + RUN_S
+    while time.monotonic() < end and int(metric(page, "Reps")) < reps + 2:
+        time.sleep(0.5)
+    time.sleep(1.0)  # a word planned for the last rep would be said by now
+    off = VoiceOff(int(metric(page, "Reps")) - reps, page.evaluate("window.__spoken")[said:],
+                   page.evaluate("window.__beeps") - beeps, {}, {})
+    page.reload()
+    page.get_by_role("heading", name="Live coaching").wait_for(timeout=60_000)
+    voice = page.frame_locator('iframe[title*="posecheck_voice"]')
+    voice.get_by_text("Voice coaching").wait_for(timeout=30_000)
+    off.shown = {"on": voice.locator("#on").is_checked(), "rate": voice.locator("#rate").input_value(),
+                 "volume": voice.locator("#volume").input_value()}
+    off.stored = json.loads(page.evaluate("localStorage.getItem('posecheck.voice')") or "{}")
+    return off
 
 
 def _counts(page) -> list[str]:  # playwright's Page
