@@ -12,7 +12,7 @@ import numpy as np
 
 from posecheck.engine.checks import FormChecks
 from posecheck.engine.primitives import Chord, Debounce
-from posecheck.engine.recorder import Recorder, Strategy
+from posecheck.engine.recorder import HOLD_TOLERANCE_S, Recorder, Strategy
 from posecheck.engine.signals import Values, expand, names_side
 from posecheck.exercises import Exercise, HoldSpec
 from posecheck.kinematics import Kinematics
@@ -224,7 +224,7 @@ class HoldStrategy(Strategy):
         ht = self.ex.targets.hold_s or 0.0
         dur = round(h.last_s - h.start_s, 2)
         rec = HoldRecord(h.side, round(h.start_s, 2), round(h.last_s, 2), dur,
-                         dur >= ht - 0.25 and "bouncing" not in h.faults, tuple(dict.fromkeys(h.faults)))
+                         dur >= ht - HOLD_TOLERANCE_S and "bouncing" not in h.faults, tuple(dict.fromkeys(h.faults)))
         if dur >= min(1.0, ht):
             self.rec.holds.append(rec)
             events.append(Event("hold_end", h.last_s, h.side, f"held {dur:.1f} s", hold=rec))

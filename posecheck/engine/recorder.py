@@ -9,6 +9,8 @@ from posecheck.engine.signals import Values
 from posecheck.kinematics import Kinematics
 from posecheck.records import Event, FaultEvent, HoldRecord, RepRecord
 
+HOLD_TOLERANCE_S = 0.25  # a hold this much short of its target still meets it (a stretch or a rep's held top)
+
 
 @dataclass
 class Recorder:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from posecheck.engine.checks import FormChecks
 from posecheck.engine.primitives import Chord, Debounce
-from posecheck.engine.recorder import Recorder, Strategy
+from posecheck.engine.recorder import HOLD_TOLERANCE_S, Recorder, Strategy
 from posecheck.engine.signals import Values, all_true, expand, mirror
 from posecheck.exercises import Exercise, Motion, Variant
 from posecheck.kinematics import Kinematics
@@ -169,6 +169,7 @@ class Channel:
         self.low_val = math.nan  # the most rested reading since the last rep: where the next one starts from
         self.low_t = 0.0
         self.rep: Excursion | None = None
+        self.speed: float | None = None  # deg/s of the (median) signal, as a chord (None until known)
 
     @property
     def key(self) -> str:
@@ -250,7 +251,7 @@ class Channel:
     def update(self, t: float, v: float) -> Excursion | None:
         """One usable reading of the signal; returns the excursion that ended on this frame, if any."""
         v = self.median(t, v)
-        speed = self.chord.add(t, v)
+        speed = self.speed = self.chord.add(t, v)
         rep = self.rep
         opening = rep is not None and rep.cut_start and rep.peak_e - rep.first_e < self.m.hysteresis_deg
         if self.rep is None or opening:
@@ -303,6 +304,12 @@ class Channel:
 
     def own_excursion(self, rep: Excursion) -> float:
         return rep.peak_e - rep.rest_e
+
+    def own_motion(self, rep: Excursion) -> bool:
+        """The person made this excursion: out from a rest seen first (armed), not arrived at by a jump of the
+        reading (a label swap), and, if the clip opened on it, at least half of the way out seen."""
+        moved = not rep.cut_start or rep.peak_e - rep.first_e >= SEEN_FRACTION * rep.peak_e
+        return rep.armed and moved and rep.jump_s is None
 
     def counts(self, rep: Excursion) -> bool:
         """Reached the count threshold as a real rep of this channel's motion (depth is judged apart). Its own
@@ -358,6 +365,7 @@ class _Candidate:
 
 
 WRONG_SIDE_SHOW_S = 3.0  # how long the "that's your other leg" cue stays after the other side moved
+WRONG_SIDE_TURN_S = 0.1  # the other side's excursion turned (still at its top, or on its way back) this long
 MAX_WAIT_S = 1.0  # a finished rep waits at most this long for an overlapping one on another channel
 SIDE_LEAD_DEG = 5.0  # of two readings of one movement, the one that went clearly (this much) farther worked
 
@@ -385,6 +393,7 @@ class RepStrategy(Strategy):
         # A set for one side: the other side's channels watch, never count, so a rep there can be told.
         others = [s for s in ("left", "right") if exercise.per_side and len(sides) == 1 and s not in sides]
         self.shadows = [Channel(s, m, v) for s in others for m, v in ways]
+        self._shadow_turns = {ch.key: Debounce(WRONG_SIDE_TURN_S) for ch in self.shadows}
         self._wrong_until = -math.inf
         self._wrong_side: str | None = None
         self.strict = exercise.motion.strict_depth if strict_depth is None else strict_depth
@@ -420,7 +429,7 @@ class RepStrategy(Strategy):
                 self._candidate(ch, done, t, "")
             if ch.rep is not None:
                 self._follow(ch, ch.rep, t, values, events)
-        self._watch_shadows(t, values)
+        self._watch_shadows(t, kin, values)
         self._resolve(t, events, final=False)
         self.lead = self._leader()
         check_values = values
@@ -446,8 +455,10 @@ class RepStrategy(Strategy):
     def abandon(self, t: float, events: list[Event]) -> None:
         """A camera cut or another body: what was in progress ends here, as at a clip's end; start afresh."""
         self._close_open(t, "cut", events)
-        for ch in self.channels:
+        for ch in self.channels + self.shadows:
             ch.reset()
+        for turn in self._shadow_turns.values():
+            turn.reset()
         self._shot_begun = False
         self.lead = None
         self.phase = "setup"
@@ -461,17 +472,59 @@ class RepStrategy(Strategy):
     def wrong_side(self) -> str | None:
         return self._wrong_side if self._t <= self._wrong_until else None
 
-    def _watch_shadows(self, t: float, values: Values) -> None:
-        """The other side out on what would count as a rep (past the count threshold) while this set's side is
-        not: tell it (for a few seconds), count nothing."""
-        busy = any(c.rep is not None and c.rep.armed for c in self.channels)
+    def _watch_shadows(self, t: float, kin: Kinematics, values: Values) -> None:
+        """A set for one side: the other side's channels follow its excursions as the counter does its own, and
+        one that is that side's rep (see _shadow_rep) is told (for a few seconds), never counted. Told once it has
+        turned (still at its top, or on its way back) or ended: getting the support leg into position rises too,
+        but settles bent, where the motion's own condition fails. Not while this set's side is out on a rep the
+        counter would count (both sides read one movement)."""
+        busy = any(c.rep is not None and self._doing_rep(c, c.rep, values) and c.own_excursion(c.rep) >= c.min_e
+                   for c in self.channels)
         for ch in self.shadows:
+            ch.watch_jumps(t, ch.m.signal.evaluate(kin.angles, ch.side))
             v = ch.m.signal.evaluate(values, ch.side) if ch.rep is not None or ch.applies(values) else math.nan
-            if math.isfinite(v):
-                ch.update(t, v)
+            done = ch.update(t, v) if math.isfinite(v) else None
             rep = ch.rep
-            if rep is not None and rep.armed and not busy and ch.own_excursion(rep) >= ch.min_e:
+            if rep is not None:
+                self._shadow_top(ch, rep, values)
+            turned = rep is not None and self._shadow_rep(ch, rep, values) and self._turning(ch, rep)
+            turned = self._shadow_turns[ch.key].update(t, turned and not busy)
+            ended = done is not None and self._shadow_rep(ch, done, None) and t - done.start_s >= ch.m.min_rep_s
+            if turned or (ended and not busy):
                 self._wrong_side, self._wrong_until = ch.side, t + WRONG_SIDE_SHOW_S
+
+    @staticmethod
+    def _doing_rep(ch: Channel, rep: Excursion, values: Values | None) -> bool:
+        """The person's own excursion on this channel, its motion's condition not known false at the top (the
+        leader's rule) nor (with `values`) now: a support knee bent after rising is no rep of that leg."""
+        if not ch.own_motion(rep) or (rep.require_false and not rep.require_true):
+            return False
+        return values is None or all_true(ch.m.require, values, ch.side) is not False
+
+    def _shadow_rep(self, ch: Channel, rep: Excursion, values: Values | None) -> bool:
+        """The other side's rep, judged stricter than the counter (a cue is said at once, a count has its whole
+        excursion to be judged): past the count threshold, and its motion's condition seen true at the top and
+        never false there."""
+        strict = not ch.m.require or (rep.require_true and not rep.require_false)
+        return strict and self._doing_rep(ch, rep, values) and ch.own_excursion(rep) >= ch.min_e
+
+    @staticmethod
+    def _shadow_top(ch: Channel, rep: Excursion, values: Values) -> None:
+        """The counter's reading of the top (see _follow), with the condition read as is (no label-swap mirror)."""
+        e = rep.samples[-1][1] if rep.samples else 0.0
+        band = max(ch.m.hysteresis_deg, 0.15 * ch.own_excursion(rep))
+        rep.in_target = e >= ch.min_e + rep.rest_e and e >= rep.peak_e - band
+        if rep.in_target:
+            ok = all_true(ch.m.require, values, ch.side)
+            rep.require_true = rep.require_true or ok is True
+            rep.require_false = rep.require_false or ok is False
+
+    @staticmethod
+    def _turning(ch: Channel, rep: Excursion) -> bool:
+        """Still at its top, or come back part of the way from it (the counter's turning point)."""
+        e = rep.samples[-1][1] if rep.samples else rep.peak_e
+        still = rep.in_target and ch.speed is not None and ch.speed < REST_STILL_DEG_S
+        return still or rep.peak_e - e >= TURN_SEEN_FRACTION * ch.own_excursion(rep)
 
     def attach_fault(self, code: str, _severity: str) -> None:
         rep = self.lead.rep if self.lead is not None else None
@@ -653,7 +706,7 @@ class RepStrategy(Strategy):
         for a, b in rep.top_spans:
             if b - a >= 0.1:
                 self.rec.holds.append(HoldRecord(ch.side, round(a, 3), round(b, 3), round(b - a, 3),
-                                                 b - a >= ht - 0.25, tuple(faults)))
+                                                 b - a >= ht - HOLD_TOLERANCE_S, tuple(faults)))
 
     @staticmethod
     def _rep_record(cand: _Candidate, t: float, full: bool, ok: bool, hold_s: float, faults: list[str]) -> RepRecord:
@@ -667,7 +720,7 @@ class RepStrategy(Strategy):
         """(code, cue, severity, due) of the judgements made once a rep is counted: depth, hold, variant."""
         ht = (self.ex.targets.hold_s or 0.0) if self.ex.kind == "reps_hold" else 0.0
         out = [("shallow", ch.m.partial_cue, "warning", not full),
-               ("hold_short", f"Hold {ht:g} s at the top", "warning", ht > 0 and hold_s < ht - 0.25)]
+               ("hold_short", f"Hold {ht:g} s at the top", "warning", ht > 0 and hold_s < ht - HOLD_TOLERANCE_S)]
         if ch.variant is not None and ch.variant.cue:
             out.append((ch.variant.id, ch.variant.cue, ch.variant.severity, True))
         return out
