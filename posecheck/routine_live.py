@@ -195,3 +195,17 @@ class RoutineController:
         run.end(in_progress)
         self.message = ""
         self.session.start_plan(None)
+
+
+def closing_words(results: list[SetResult]) -> str:
+    """The summary's last words, fitting what happened (no "Well done" when nothing was)."""
+    done = sum(r.status == "done" for r in results)
+    care = "Stretch gently if anything feels tight, and stop if you feel sharp pain."
+    if done and done == len(results):
+        return f"Well done: every set met its target. {care}"
+    if done:
+        return f"Good work: {done} of {len(results)} sets met their targets. {care}"
+    if any(r.counted for r in results):
+        return ("No set reached its target this time: build up gradually, the table says what was missing. "
+                f"{care}")
+    return "Nothing was counted this time. Come back when you are ready: a short session counts too."

@@ -8,8 +8,9 @@ The rules, so that a person lying on the floor can follow without the screen:
   (a rep held at the top) or "and relax" (a stretch);
 - at most one form cue per rep (or hold), never the same cue again within CUE_REPEAT_S;
 - camera-check problems and "counting" when the check passes, each not more often than STATUS_REPEAT_S;
-- in a routine: "set done", what comes next (a side switch, the next exercise), the rest and its last seconds,
-  "routine done";
+- on Live, "set complete" once when the set's target is reached;
+- in a routine: how the set went ("set done", "set short: ..."), what comes next (a side switch, the next
+  exercise), the rest and its last seconds, and the routine's end in words that fit it;
 - one voice at a time: while the last utterance is still being spoken (estimated from its length), only the
   count, the countdown and the routine's steps may queue behind it; cues and status lines wait for silence.
 """
@@ -17,9 +18,12 @@ The rules, so that a person lying on the floor can follow without the screen:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from posecheck.live import LiveSnapshot
+from posecheck.records import SetResult
+from posecheck.routine_live import closing_words
 
 CUE_REPEAT_S = 8.0  # the same cue is not said again within this
 STATUS_REPEAT_S = 12.0  # nor the same camera-check line
@@ -65,6 +69,8 @@ class SpeechPlanner:
     _hold_said: set[str] = field(default_factory=set)  # "hold", "3", "2", "1" said for the hold in progress
     _counting: bool = False
     _issue: str | None = None
+    announce_target: bool = False  # say "Set complete" when the set's target is reached (Live; a routine says its own)
+    _target_set: int | None = None  # the set (sets_done) whose "Set complete" was said
 
     # --- the live snapshot ------------------------------------------------------------------------
 
@@ -74,6 +80,7 @@ class SpeechPlanner:
         self._check(snap, now, out)
         self._count(snap, now, out)
         self._hold(snap, now, out, hold_words)
+        self._target(snap, now, out)
         self._cue(snap, now, out)
         kept = self._commit(out, now)
         self._check_said(snap, kept, out)
@@ -131,6 +138,20 @@ class SpeechPlanner:
         if left <= 0 and "done" not in self._hold_said:
             self._hold_said.update({"done", *(str(k) for k in range(1, COUNTDOWN_FROM + 1))})
             self._say(out, hold_words, "hold", COUNTDOWN, now, 0.0)
+
+    def _target(self, snap: LiveSnapshot, now: float, out: list[Utterance]) -> None:
+        """The set's clear end: once per set, right after the count (or hold) that reached its target; reps counted
+        past it are still counted, but the person knows the set is complete."""
+        if not self.announce_target:
+            return
+        if snap.current is None or not snap.current.target_reached:
+            if self._target_set == snap.sets_done:
+                self._target_set = None  # a new session's set with the same number: say it again when reached
+            return
+        if self._target_set != snap.sets_done:
+            self._target_set = snap.sets_done
+            # A count's priority: queued behind the count that reached the target, in order, never dropped.
+            self._say(out, "Set complete. Rest, then press Finish set.", "step", COUNT, now, 0.0)
 
     def _cue(self, snap: LiveSnapshot, now: float, out: list[Utterance]) -> None:
         if not snap.counting or not snap.cue or snap.cue_severity not in ("warning", "error"):
@@ -197,30 +218,50 @@ def speaking_s(text: str, rate: float = 1.0) -> float:
 # --- the routine --------------------------------------------------------------------------------------
 
 
+def spoken(text: str) -> str:
+    """Written words made fit to say: "0.3/0.4 s of 5 s" -> "0.3 and 0.4 seconds of 5 seconds"."""
+    text = re.sub(r"(\d)/(\d)", r"\1 and \2", text)
+    return re.sub(r"(\d) s\b", r"\1 seconds", text)
+
+
+def set_words(res: SetResult) -> str:
+    """What the voice says when a set is filed, by how it went (the rest screen's line, said)."""
+    if res.status == "done":
+        return "Set done."
+    if res.status == "ended early":
+        return "Set ended early."
+    return spoken(f"Set short: {res.missing}.") if res.missing else "Set short."
+
+
 @dataclass
 class RoutineSpeech:
-    """The routine's own lines on top of the live ones: set done, what comes next, the rest, routine done."""
+    """The routine's own lines on top of the live ones: how the set went, what comes next, the rest, and
+    the routine's end in words that fit what happened (the summary's closing words)."""
 
     planner: SpeechPlanner = field(default_factory=SpeechPlanner)
     _filed: int = 0
     _rest_said: set[str] = field(default_factory=set)
     _finished: bool = False
 
-    def plan(self, filed: list, message: str, resting_left_s: float | None, next_title: str | None,
-             finished: bool, now: float) -> list[Utterance]:
+    def plan(self, filed: list[SetResult], message: str, resting_left_s: float | None, next_title: str | None,
+             summary: list[SetResult] | None, now: float) -> list[Utterance]:
         """`filed`: the sets filed so far; `message`: the controller's last transition ("Switch sides: ...");
-        `resting_left_s`: seconds of rest left (None: not resting); `next_title`: the set coming up."""
+        `resting_left_s`: seconds of rest left (None: not resting); `next_title`: the set coming up;
+        `summary`: every set's result once the routine is over (None while it runs)."""
         out: list[Utterance] = []
         p = self.planner
+        finished = summary is not None
         if len(filed) > self._filed:
             self._filed = len(filed)
             p.new_set()
             # The last set's transition ("Routine complete") is left to "Routine done" below: said once, not twice.
             step = message if message and not finished else ""
-            out += p.say(f"Set done. {step}" if step else "Set done.", "step", now, STEP, 0.0)
-        if finished and not self._finished:
+            words = set_words(filed[-1])
+            out += p.say(f"{words} {step}" if step else words, "step", now, STEP, 0.0)
+        if summary is not None and not self._finished:
             self._finished = True
-            out += p.say("Routine done. Well done.", "step", now, STEP, 0.0)
+            ended = not summary or any(r.status == "ended early" for r in summary)
+            out += p.say(f"Routine {'ended' if ended else 'done'}. {closing_words(summary)}", "step", now, STEP, 0.0)
             return out
         if resting_left_s is None:
             self._rest_said.clear()

@@ -118,3 +118,68 @@ def test_keep_dismisses_the_suggestion_for_good(tmp_path: Path, monkeypatch: pyt
     assert _session(at).exercise.id == "glute_bridge"
     at.run()  # later refreshes do not bring it back
     assert not _banner(at) and not at.exception
+
+
+@pytest.mark.e2e
+def test_the_set_complete_moment_and_the_stopped_stats_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A set whose target is reached says so three ways at once (no voice here, so the fanfare beep; the banner
+    and heading; the planner's "Set complete" for where a voice speaks), once; after STOP the stats line says
+    "Camera off" with no frame rates (it read "20.1 fps" after STOP)."""
+    import base64
+    import re
+    import shutil
+
+    from recorded import poses, synthetic_clip
+
+    from posecheck.exercises import DEFINITIONS_DIR, load_all
+    from posecheck.posetrack import ReplayEstimator
+    from posecheck.routine_live import RecordingSession
+    from posecheck.sources import open_video
+    from posecheck.ui import beeps, webcam
+    from posecheck.ui.live import PLANNER_KEY
+
+    monkeypatch.setenv("POSECHECK_DB", str(tmp_path / "history.db"))
+    monkeypatch.setattr(webcam, "streamer", lambda *_args, **_kwargs: False)
+    folder = tmp_path / "exercises"  # the shipped squat with a target of 2 reps, which the clip reaches
+    shutil.copytree(DEFINITIONS_DIR, folder, ignore=shutil.ignore_patterns("routines"))
+    text = (folder / "squat.toml").read_text()
+    assert "reps_total = 10" in text
+    (folder / "squat.toml").write_text(text.replace("reps_total = 10", "reps_total = 2"))
+    monkeypatch.setenv("POSECHECK_EXERCISES_DIR", str(folder))
+    squat = load_all(folder).exercises["squat"]
+    clip = synthetic_clip("squat", "right", reps=2)
+    track = poses(clip)
+    at = AppTest.from_function(_live_page, default_timeout=60)
+    at.session_state["live_session"] = RecordingSession(
+        squat, estimator_factory=lambda: ReplayEstimator(track), crowd_check=False, threaded=False)
+    at.session_state["live_exercise"] = "squat"
+    at.run()
+    assert not at.exception, at.exception
+    assert not [s for s in at.success if "Set complete" in s.value]
+    session = _session(at)
+    assert session.exercise.targets.reps_total == 2
+    for frame in open_video(clip):
+        session.process(frame.rgb, frame.t_s)
+    assert session.snapshot().reps_total == 2 and session.snapshot().running
+    at.run()
+    assert not at.exception, at.exception
+    [banner] = [s.value for s in at.success if "Set complete" in s.value]
+    assert banner.startswith("**Set complete**: 2 reps, the target reached."), banner
+    assert any(h.value.endswith("Set 1 · complete") for h in at.subheader)
+    said = [u.text for u in at.session_state[PLANNER_KEY].recent]
+    assert said[-1] == "Set complete. Rest, then press Finish set." and said.count(said[-1]) == 1, said
+    [audio] = [h.proto.body for h in at.get("html") if "audio" in h.proto.body]
+    wav = base64.b64decode(re.search(r"base64,([^\"]+)", audio)[1])
+    snap = session.snapshot()
+    assert wav == beeps.beep_wav("set", tag=snap.rep_seq + 7 * snap.hold_seq)  # the fanfare, not a rep's blip
+    assert any(c.value.startswith("Live · video ") for c in at.caption)
+
+    at.run()  # the next refresh: nothing said or sounded again
+    assert [u.text for u in at.session_state[PLANNER_KEY].recent].count(said[-1]) == 1
+    assert not [h for h in at.get("html") if "audio" in h.proto.body]
+
+    session.close()  # STOP
+    at.run()
+    assert not at.exception, at.exception
+    [stats] = [c.value for c in at.caption if "frames" in c.value and "person found" in c.value]
+    assert stats.startswith("Camera off · frames ") and "fps" not in stats, stats

@@ -58,6 +58,7 @@ class LiveRun:
     pose_samples: list[float] = field(default_factory=list)
     frames_at_count: int | None = None  # frames processed when counting started (the first stats read after)
     reps_after_stop: str = ""  # the stopped page's summary line
+    stats_after_stop: str = ""  # the stopped page's stats line
     screenshot: Path | None = None
 
 
@@ -106,6 +107,9 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
             component.get_by_role("button", name="STOP").click()
             page.get_by_role("heading", name=re.compile(r"Sets done: 1")).wait_for(timeout=20_000)
             run.reps_after_stop = page.get_by_text(re.compile("^Camera stopped")).inner_text(timeout=10_000)
+            stats_box = page.locator(".st-key-live_stats")
+            stats_box.get_by_text(re.compile("^Camera off")).wait_for(timeout=10_000)
+            run.stats_after_stop = stats_box.inner_text(timeout=5_000)
             page.screenshot(path=str(shots / "live_stopped.png"), full_page=True)
             assert page.get_by_test_id("stException").count() == 0
         finally:
@@ -145,3 +149,4 @@ def test_live_page_counts_reps_from_a_fake_camera(tmp_path: Path):
     assert 1 <= run.beeps <= run.reps  # a beep per counted rep (two reps inside one refresh share one)
     kept = re.search(r"Set 1 kept: (\d+) reps?", run.reps_after_stop)  # STOP kept the count as the set summary
     assert kept and run.reps <= int(kept[1]) <= run.reps + 2, run.reps_after_stop
+    assert "fps" not in run.stats_after_stop, run.stats_after_stop  # no stale rates once the camera is off

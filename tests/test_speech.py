@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from posecheck.live import CameraCheck, LiveSnapshot
+from posecheck.records import RepRecord, SetResult, SetTargets
 from posecheck.speech import CUE_REPEAT_S, KEEP_S, RoutineSpeech, SpeechPlanner, number_words
 
 CHECKED = CameraCheck(True, "ok", "Counting", 1.0)
@@ -113,15 +116,55 @@ def test_browser_list_keeps_only_recent_lines():
     assert p.browser_list(1.0 + KEEP_S + 1) == []
 
 
-def test_routine_says_set_done_the_next_step_the_rest_and_routine_done():
+def rep(t: float, hold_s: float = 0.0, faults: tuple[str, ...] = ()) -> RepRecord:
+    return RepRecord("both", t, t + 2.0, t + 1.0, 60.0, 80.0, hold_s, True, not faults, faults)
+
+
+def bridge_set(holds: tuple[float, ...], ended: str = "finished", reps: int = 2) -> SetResult:
+    """A glute-bridge set of `reps` reps held 5 s each, with the holds it got."""
+    done = tuple(rep(4.0 * i, h, () if h >= 5.0 else ("hold_short",)) for i, h in enumerate(holds))
+    return SetResult("glute_bridge", "Glute bridge", "reps_hold", reps=done, ended=ended,  # type: ignore[arg-type]
+                     targets=SetTargets(reps, 5.0))
+
+
+DONE, SHORT = bridge_set((5.2, 5.1)), bridge_set((0.3, 0.4))
+
+
+def test_routine_says_how_each_set_went_the_next_step_the_rest_and_routine_done():
     r = RoutineSpeech()
-    said = texts(r.plan([], "", None, None, False, 0.0))
-    said += texts(r.plan(["set 1"], "Switch sides: left side next", 30.0, "Single-leg raise (left)", False, 1.0))
+    said = texts(r.plan([], "", None, None, None, 0.0))
+    said += texts(r.plan([DONE], "Switch sides: left side next", 30.0, "Single-leg raise (left)", None, 1.0))
     for t, left in ((2.0, 29.0), (3.0, 3.0), (3.5, 2.5), (4.0, 2.0), (5.0, 1.0), (5.5, 0.5)):
-        said += texts(r.plan(["set 1"], "Switch sides: left side next", left, "Single-leg raise (left)", False, t))
-    said += texts(r.plan(["set 1", "set 2"], "", None, None, True, 9.0))
-    assert said == ["Set done. Switch sides: left side next", "Rest 30 seconds. Next: Single-leg raise (left).",
-                    "three", "two", "one", "Set done.", "Routine done. Well done."]
+        said += texts(r.plan([DONE], "Switch sides: left side next", left, "Single-leg raise (left)", None, t))
+    said += texts(r.plan([DONE, DONE], "", None, None, [DONE, DONE], 9.0))
+    assert said[:-1] == ["Set done. Switch sides: left side next", "Rest 30 seconds. Next: Single-leg raise (left).",
+                         "three", "two", "one", "Set done."]
+    assert said[-1].startswith("Routine done. Well done: every set met its target.")
+
+
+@pytest.mark.parametrize(("filed", "summary", "set_line", "end_line"), [
+    # holds of 0.3 and 0.4 s against "hold 5 s each": short, with what was missing, never "Well done"
+    ([SHORT], [SHORT], "Set short: holds 0.3 and 0.4 seconds of 5 seconds.",
+     "Routine done. No set reached its target this time"),
+    ([bridge_set((5.3,))], [bridge_set((5.3,))], "Set short: 1 of 2 reps.", "Routine done. No set reached"),
+    ([DONE, SHORT], [DONE, SHORT], "Set short: holds 0.3 and 0.4 seconds of 5 seconds.",
+     "Routine done. Good work: 1 of 2 sets met their targets."),
+    # "End routine now" mid-set: the set in progress is filed as ended early, the routine "ended"
+    ([DONE, bridge_set((5.1,), "ended early")], [DONE, bridge_set((5.1,), "ended early")], "Set ended early.",
+     "Routine ended. Good work: 1 of 2 sets met their targets."),
+    ([], [], None, "Routine ended. Nothing was counted this time."),
+])
+def test_routine_words_fit_what_happened(filed: list[SetResult], summary: list[SetResult], set_line: str | None,
+                                         end_line: str):
+    r = RoutineSpeech()
+    said = texts(r.plan([], "", None, None, None, 0.0)) + texts(r.plan(filed, "", None, None, summary, 1.0))
+    said += texts(r.plan(filed, "", None, None, summary, 2.0))  # the summary page plans again: said once
+    assert "Well done" not in " ".join(said) or all(s.status == "done" for s in summary)
+    if set_line is None:
+        assert len(said) == 1
+    else:
+        assert len(said) == 2 and said[0] == set_line
+    assert said[-1].startswith(end_line), said
 
 
 def test_the_last_set_says_the_routine_is_done_once():
@@ -135,19 +178,23 @@ def test_the_last_set_says_the_routine_is_done_once():
                                                                  "rest_s": 5}]}, "t.toml", catalog)
     run = RoutineRunner(expand(routine, catalog))
     r = RoutineSpeech()
-    filed: list[str] = []
+    filed: list[SetResult] = []
     said: list[str] = []
     for t in (0.0, 20.0):  # each set ends as RoutineController.finish_set ends it: the message first
         message = run.transition_message()
-        run.complete(plan_result(run.current, ended="finished"), t)
-        filed.append(f"set at {t}")
+        assert run.current is not None
+        done = replace(plan_result(run.current, ended="finished"), reps=(rep(t), rep(t + 3)))
+        run.complete(done, t)
+        filed.append(done)
         said += texts(r.plan(filed, message, run.rest_left(t) if run.resting(t) else None,
-                             run.current.title if run.current else None, run.finished, t))
+                             run.current.title if run.current else None, run.summary() if run.finished else None,
+                             t))
         run.end_rest()
-    said += texts(r.plan(filed, message, None, None, run.finished, 21.0))  # the summary page plans again
+    said += texts(r.plan(filed, message, None, None, run.summary(), 21.0))  # the summary page plans again
     assert message == "Routine complete" and run.finished
-    assert said == ["Set done. Rest, then set 2 of 2", "Rest 5 seconds. Next: Squat (set 2 of 2).", "Set done.",
-                    "Routine done. Well done."]
+    assert said[:3] == ["Set done. Rest, then set 2 of 2", "Rest 5 seconds. Next: Squat (set 2 of 2).",
+                        "Set done."]
+    assert len(said) == 4 and said[3].startswith("Routine done. Well done")
 
 
 def test_number_words():

@@ -124,7 +124,9 @@ def _live_panel() -> None:
         st.subheader(":material/fact_check: Camera check", anchor=False)
         webcam.camera_check(snap)
     with st.container(border=True):
-        st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}", anchor=False)
+        done = snap.current is not None and snap.current.target_reached
+        st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}" + (" · complete" if done else ""),
+                     anchor=False)
         _counters(snap, ex)
     if snap.error:
         st.error(f"Frame processing failed: {snap.error}", icon=":material/error:")
@@ -150,12 +152,20 @@ def _history_panel() -> None:
         st.subheader(f":material/done_all: Sets done: {snap.sets_done}", anchor=False)
         _sets_table(snap.sets)
     with st.container(key="live_stats"):
-        size = f"{snap.frame_size[0]}x{snap.frame_size[1]}" if snap.frame_size else "-"
-        pct = 100 * snap.frames_with_pose / snap.frames if snap.frames else 0.0
-        # Video and pose rates apart: the video runs at the camera's rate, the pose as fast as it can beside it.
-        st.caption(f"{'Live' if snap.running else 'Camera off'} · video {snap.video_fps:.1f} fps "
-                   f"({snap.video_ms:.1f} ms) · pose {snap.pose_fps:.1f} fps ({snap.pose_ms:.1f} ms) · {size} · "
-                   f"frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}")
+        st.caption(stats_line(snap))
+
+
+def stats_line(snap: LiveSnapshot) -> str:
+    """The stream's numbers under the video. Rates only while a camera runs: after STOP the last ones would read
+    as if frames still came."""
+    pct = 100 * snap.frames_with_pose / snap.frames if snap.frames else 0.0
+    tail = f"frames {snap.frames} · person found in {pct:.0f}% · view {snap.view}"
+    if not snap.running:
+        return f"Camera off · {tail}"
+    size = f"{snap.frame_size[0]}x{snap.frame_size[1]}" if snap.frame_size else "-"
+    # Video and pose rates apart: the video runs at the camera's rate, the pose as fast as it can beside it.
+    return (f"Live · video {snap.video_fps:.1f} fps ({snap.video_ms:.1f} ms) · pose {snap.pose_fps:.1f} fps "
+            f"({snap.pose_ms:.1f} ms) · {size} · {tail}")
 
 
 def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
@@ -179,7 +189,9 @@ def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
         else:
             cols[2].metric("Target", t.reps_total or "-")
     if snap.current is not None and snap.current.target_reached:
-        st.success("Target reached for this set. Rest, then press **Finish set**.", icon=":material/emoji_events:")
+        st.success(f"**Set complete**: {widgets.plain(snap.current.counts_words())}, the target reached. Rest, "
+                   "then press **Finish set** (what you do before that still counts in this set).",
+                   icon=":material/emoji_events:")
     elif snap.counting and snap.cue:
         icon = ":material/error:" if snap.cue_severity == "error" else ":material/record_voice_over:"
         st.markdown(f"{icon} **{widgets.plain(snap.cue)}**")
@@ -197,7 +209,7 @@ def _sets_table(sets: tuple[SetResult, ...]) -> None:
 
 def _speak(snap: LiveSnapshot, ex: Exercise) -> bool:
     """Plan what to say for this snapshot and hand it to the browser's voice; True when a voice speaks."""
-    planner = voice.planner(PLANNER_KEY)
+    planner = voice.planner(PLANNER_KEY, announce_target=True)
     planner.plan(snap, time.monotonic(), "and relax" if ex.kind == "hold" else "lower slowly")
     return voice.voice(planner, VOICE_KEY)
 

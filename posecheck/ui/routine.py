@@ -16,7 +16,7 @@ import streamlit as st
 
 from posecheck.exercises import Exercise
 from posecheck.records import SetResult
-from posecheck.routine_live import RecordingSession, RoutineController, plan_exercise, plan_side
+from posecheck.routine_live import RecordingSession, RoutineController, closing_words, plan_exercise, plan_side
 from posecheck.routines import Routine, RoutineRunner, SetPlan, expand, load_routines
 from posecheck.speech import RoutineSpeech
 from posecheck.ui import analysis, beeps, store, voice, webcam, widgets
@@ -200,7 +200,7 @@ def _speak(ctrl: RoutineController, now: float) -> bool:
     resting = run.resting(now)
     nxt = run.current
     speech.plan(ctrl.filed, ctrl.message, run.rest_left(now) if resting else None,
-                nxt.title if resting and nxt is not None else None, ctrl.finished, now)
+                nxt.title if resting and nxt is not None else None, run.summary() if ctrl.finished else None, now)
     if not resting and nxt is not None:
         hold_words = "and relax" if nxt.exercise.kind == "hold" else "lower slowly"
         speech.planner.plan(ctrl.session.snapshot(), now, hold_words)
@@ -389,20 +389,6 @@ def summary_row(i: int, r: SetResult) -> dict[str, object]:
             "Reps": r.reps_total, "Partial": r.partial, "Best hold (s)": r.best_hold_s,
             "Time in holds (s)": r.time_in_holds_s, "Result": r.status,
             "What was missing": r.missing if r.status in ("short", "ended early") else ""}
-
-
-def closing_words(results: list[SetResult]) -> str:
-    """The summary's last words, fitting what happened (no "Well done" when nothing was)."""
-    done = sum(r.status == "done" for r in results)
-    care = "Stretch gently if anything feels tight, and stop if you feel sharp pain."
-    if done and done == len(results):
-        return f"Well done: every set met its target. {care}"
-    if done:
-        return f"Good work: {done} of {len(results)} sets met their targets. {care}"
-    if any(r.counted for r in results):
-        return ("No set reached its target this time: build up gradually, the table says what was missing. "
-                f"{care}")
-    return "Nothing was counted this time. Come back when you are ready: a short session counts too."
 
 
 def _leave() -> None:

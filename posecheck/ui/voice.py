@@ -28,10 +28,11 @@ def voice(planner: SpeechPlanner, key: str, now: float | None = None) -> bool:
     return bool(isinstance(state, dict) and state.get("speaking"))
 
 
-def planner(key: str) -> SpeechPlanner:
-    """This browser session's planner for one page (kept across reruns)."""
+def planner(key: str, announce_target: bool = False) -> SpeechPlanner:
+    """This browser session's planner for one page (kept across reruns); `announce_target`: say "Set complete"
+    when a set reaches its target (the Live page; a routine files the set and says how it went)."""
     found = st.session_state.get(key)
     if not isinstance(found, SpeechPlanner):
-        found = SpeechPlanner()
+        found = SpeechPlanner(announce_target=announce_target)
         st.session_state[key] = found
     return found

@@ -20,10 +20,15 @@ GENERAL_SAFETY = ("Ease into every stretch and never bounce.", "Stop if you feel
 KIND_WORDS = {"reps": "Reps", "hold": "Hold", "reps_hold": "Reps with a hold", "circles": "Circles"}
 
 
-# The characters that make Markdown links and images ([ ]), HTML and <autolinks> (<), formulas ($), code and
-# emphasis (` *), and the escape itself: escaped, text from a file or a user cannot make the browser fetch
-# anything or change the page. (Others, such as _ in ids or . in file names, stay as they are.)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<$])")
+# What would turn text into Markdown or Streamlit markup, escaped so that text from a file or a user cannot make
+# the browser fetch anything or change the page: links and images ([ ]), HTML and <autolinks> (<), formulas ($),
+# code and emphasis (` *), strike-through (~), the escape itself; underscores that can open or close emphasis
+# ("__x__.mp4"; "a_b_c" stays as it is), an entity (&amp;) and a heading (# at the start). Only where they would
+# act, so messages and ids read (and compare) as written.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*~\[\]<$])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?\w+;)|^#")
+# Streamlit turns :smile:, :material/home: and :red[...] into pictures and colours even when backslash-escaped:
+# the colon that opens one is written as an entity, shown as a colon and never read as a short code.
+_SHORTCODE_COLON = re.compile(r":(?=[\w+-]+(?:/[\w+-]+)?:|[\w-]+\\?\[)")
 
 
 def plain(text: object) -> str:
@@ -34,7 +39,8 @@ def plain(text: object) -> str:
     text cannot start a new Markdown block either. (Streamlit still turns a bare http:// address into a link
     showing that address: a click away, never fetched by itself.)
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    escaped = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m[0], " ".join(str(text).split()))
+    return _SHORTCODE_COLON.sub("&#58;", escaped)
 
 
 def bullets(lines: Iterable[object]) -> str:
