@@ -7,6 +7,7 @@ never analyse the same clip twice.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,8 +364,11 @@ def _metrics(report: Report) -> None:
                    "table lists them)")]
     items += [("Faults", str(len(report.faults)), "Form faults raised during the clip"),
               ("Person detected", f"{100 * report.detection_rate:.0f}%", "Share of frames with a person found")]
-    for col, (label, value, help_) in zip(st.columns(len(items)), items, strict=True):
-        col.metric(label, value, help=help_, border=True)
+    # At most four cards a row, the rows evened out (six: 3 + 3): six in one row cut labels to "Longest ...".
+    per_row = math.ceil(len(items) / math.ceil(len(items) / 4))
+    for start in range(0, len(items), per_row):
+        for col, (label, value, help_) in zip(st.columns(per_row), items[start:start + per_row], strict=False):
+            col.metric(label, value, help=help_, border=True)
 
 
 def _fault_list(report: Report, key: ReviewKey) -> float:
