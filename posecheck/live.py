@@ -226,6 +226,11 @@ class LiveSnapshot:
     def sets_done(self) -> int:
         return len(self.sets)
 
+    @property
+    def set_complete(self) -> bool:
+        """The set in progress has reached its targets (the page, the voice and the beeps mark the moment)."""
+        return self.current is not None and self.current.target_reached
+
 
 _blank_state = TrackerState.blank
 

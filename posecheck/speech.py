@@ -144,7 +144,7 @@ class SpeechPlanner:
         past it are still counted, but the person knows the set is complete."""
         if not self.announce_target:
             return
-        if snap.current is None or not snap.current.target_reached:
+        if not snap.set_complete:
             if self._target_set == snap.sets_done:
                 self._target_set = None  # a new session's set with the same number: say it again when reached
             return

@@ -2,8 +2,8 @@
 fanfare when the set's target is reached,
 so a person who cannot see the screen still hears the count. Shared by the Live and Guided routine pages.
 
-Each page keeps, under its own key, the (rep_seq, hold_seq) it last sounded for, so every event sounds once and
-nothing that happened before the page looked ever replays.
+Each page keeps, under its own key, the (rep_seq, hold_seq, set whose target was reached) it last sounded for, so
+every event sounds once and nothing that happened before the page looked ever replays.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ def beep_if_new(snap: LiveSnapshot, heard_key: str, box_key: str, quiet: bool = 
     container keyed `box_key` (the page hides it with `hidden_css`). `quiet` (a voice speaks the count, the
     user muted the beeps, a rest): only note where things are. True when a beep was drawn."""
     heard = st.session_state.get(heard_key)
-    reached = snap.current is not None and snap.current.target_reached
+    reached = snap.set_complete
     now = (snap.rep_seq, snap.hold_seq, snap.sets_done if reached else -1)
     st.session_state[heard_key] = now
-    if heard is None or len(heard) != len(now) or quiet:
+    if heard is None or quiet:
         return False  # the first look only records where we are: old events never replay
     new_reps, new_holds = now[0] - heard[0], now[1] - heard[1]
     done = reached and heard[2] != now[2]  # the set's target was just reached: the set-complete fanfare

@@ -124,7 +124,7 @@ def _live_panel() -> None:
         st.subheader(":material/fact_check: Camera check", anchor=False)
         webcam.camera_check(snap)
     with st.container(border=True):
-        done = snap.current is not None and snap.current.target_reached
+        done = snap.set_complete
         st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}" + (" · complete" if done else ""),
                      anchor=False)
         _counters(snap, ex)
@@ -188,7 +188,7 @@ def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
             cols[2].metric("Hold", f"{snap.hold_s:.1f} s" if snap.hold_s is not None else "-")
         else:
             cols[2].metric("Target", t.reps_total or "-")
-    if snap.current is not None and snap.current.target_reached:
+    if snap.set_complete and snap.current is not None:
         st.success(f"**Set complete**: {widgets.plain(snap.current.counts_words())}, the target reached. Rest, "
                    "then press **Finish set** (what you do before that still counts in this set).",
                    icon=":material/emoji_events:")
