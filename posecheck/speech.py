@@ -250,12 +250,11 @@ class RoutineSpeech:
         `summary`: every set's result once the routine is over (None while it runs)."""
         out: list[Utterance] = []
         p = self.planner
-        finished = summary is not None
         if len(filed) > self._filed:
             self._filed = len(filed)
             p.new_set()
             # The last set's transition ("Routine complete") is left to "Routine done" below: said once, not twice.
-            step = message if message and not finished else ""
+            step = message if message and summary is None else ""
             words = set_words(filed[-1])
             out += p.say(f"{words} {step}" if step else words, "step", now, STEP, 0.0)
         if summary is not None and not self._finished:

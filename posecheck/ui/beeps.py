@@ -1,6 +1,6 @@
 """The beeps: where the browser has no voice, one short sound per counted rep, a chime per completed hold and a
-fanfare when the set's target is reached,
-so a person who cannot see the screen still hears the count. Shared by the Live and Guided routine pages.
+fanfare when the set's target is reached, so a person who cannot see the screen still hears the count. Shared by
+the Live and Guided routine pages.
 
 Each page keeps, under its own key, the (rep_seq, hold_seq, set whose target was reached) it last sounded for, so
 every event sounds once and nothing that happened before the page looked ever replays.

@@ -124,8 +124,7 @@ def _live_panel() -> None:
         st.subheader(":material/fact_check: Camera check", anchor=False)
         webcam.camera_check(snap)
     with st.container(border=True):
-        done = snap.set_complete
-        st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}" + (" · complete" if done else ""),
+        st.subheader(f":material/fitness_center: Set {snap.sets_done + 1}" + (" · complete" * snap.set_complete),
                      anchor=False)
         _counters(snap, ex)
     if snap.error:
