@@ -1,17 +1,16 @@
 """Chunk-parallel clip analysis: MediaPipe over time chunks in worker processes, counting in one pass after.
 
 MediaPipe is most of an analysis's cost and runs one frame after another in one graph, so a clip uses one
-core. Here the clip is cut into time chunks; each worker process decodes its chunk (seeking to it) and runs
-its own fresh graph, returning only landmark arrays (a `PoseTrack`, a few KB a frame, never pixels), so
-memory stays flat in clip length. MediaPipe in video mode is stateful (it tracks the person from the last
-frame's landmarks), so a chunk starts `overlap_s` early and those warm-up frames are dropped: by then the
-tracker has found the person the way the sequential run had. The pieces are joined with `PoseTrack.concat`
+core. Here the clip's chunks (`chunks.plan_chunks`: the same plan the one-process path follows, so both give
+the same poses bit for bit) go to worker processes; each decodes its chunk (seeking to it) and runs its own
+fresh graph over the chunk's warm-up and kept frames, returning only landmark arrays (a `PoseTrack`, a few KB
+a frame, never pixels), so memory stays flat in clip length. The pieces are joined with `PoseTrack.concat`
 and kinematics, smoothing and the exercise engine run once, in order, over the joined track
 (`analyze_track`), so counting never sees a seam.
 
 Anything unexpected on the parallel path (a frame a worker could not find, a crashed or stuck worker) falls
-back to the sequential path, which has its own protection against damaged files; bad input a user can fix
-is reported by `open_video` before any worker starts.
+back to the one-process path, which follows the same plan and has its own protection against damaged files;
+bad input a user can fix is reported by `open_video` before any worker starts.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import atexit
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import queue
 import sys
 import threading
@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 
 from posecheck import pose as pose_module
+from posecheck import settings
+from posecheck.chunks import ChunkError, ClipScan, plan_chunks, scan_clip
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
 from posecheck.kinematics import AngleSource
@@ -43,9 +45,6 @@ from posecheck.sources import VideoInfo, open_video
 
 log = logging.getLogger(__name__)
 
-OVERLAP_S = 1.0  # warm-up before each chunk: MediaPipe's tracker settles within a few frames (README numbers)
-MIN_CHUNK_S = 4.0  # shorter chunks spend too much of their time warming up; shorter clips run sequentially
-MAX_CHUNK_S = 60.0  # long clips get more chunks (progress moves, a slow chunk cannot hold up the end for long)
 STALL_S = 30.0  # no word from any worker for this long: give up on the parallel path
 POSE_SHARE = 0.6  # of the time with a video to write, roughly (2 cores): the progress bar's split
 PROGRESS_EVERY = 10  # frames between a worker's progress messages (each one is an IPC round trip)
@@ -53,32 +52,21 @@ PROGRESS_EVERY = 10  # frames between a worker's progress messages (each one is 
 Progress = Callable[[int, int], None]
 
 
-class ChunkError(RuntimeError):
-    """A worker could not produce its chunk exactly (frames missing or out of order): run sequentially."""
-
-
 def default_jobs() -> int:
-    """One process unless asked (`--jobs N`): a chunk starts a fresh MediaPipe graph whose landmarks never rejoin
-    the one-process run's, and on the labelled real clips 5 of 25 reports then differed in hold timing or faults
-    (every rep count matched). Counting accuracy comes first, so the parallel path is opt-in until it is exact."""
-    return 1
-
+    """POSECHECK_JOBS, else every core this process may use: the chunk plan does not depend on it, so neither do
+    the results."""
+    text = settings.current().jobs
+    if text:
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        log.warning("POSECHECK_JOBS=%r is not a positive whole number; using every core", text)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 # --- the plan: which frames each worker decodes, which it keeps ----------------------------------
-
-
-@dataclass(frozen=True)
-class ClipScan:
-    """Every frame's presentation time, read from the container without decoding (milliseconds a clip)."""
-
-    pts: np.ndarray  # (n,) int64, presentation order = the order the sequential decoder yields frames
-    time_base: float
-    t0: float  # the first frame's time in seconds: frame times are relative to it, as in `sources`
-
-    @property
-    def times_s(self) -> np.ndarray:
-        return (self.pts - self.pts[0]) * self.time_base
 
 
 @dataclass(frozen=True)
@@ -113,48 +101,12 @@ class Recording:
     chunks: int
 
 
-def scan_clip(path: str | Path) -> ClipScan:
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        assert stream.time_base is not None  # every demuxed video stream has one
-        tb = float(stream.time_base)
-        pts = np.array(sorted(p.pts for p in container.demux(stream) if p.pts is not None and p.size), np.int64)
-        container.seek(0)
-        first = next(container.decode(stream), None)
-    if first is None or first.pts is None or not len(pts) or first.pts != pts[0] or len(np.unique(pts)) != len(pts):
-        raise ChunkError("the clip's frame times are not a clean sequence")
-    return ClipScan(pts, tb, float(first.time))
-
-
-def chunk_bounds(times_s: np.ndarray, jobs: int, min_chunk_s: float = MIN_CHUNK_S,
-                 max_chunk_s: float = MAX_CHUNK_S) -> list[int]:
-    """Frame indices where chunks start (the first is 0); a single [0] means: not worth splitting.
-
-    As many chunks as workers (each runs one warm-up), more only for long clips, never shorter than
-    `min_chunk_s` so the warm-up stays a small share of the work.
-    """
-    duration = float(times_s[-1]) if len(times_s) else 0.0
-    if jobs < 2 or duration < 2 * min_chunk_s:
-        return [0]
-    n = max(jobs, jobs * int(np.ceil(duration / (jobs * max_chunk_s))))
-    n = min(n, int(duration // min_chunk_s))
-    cuts = [int(np.searchsorted(times_s, duration * k / n)) for k in range(n)]
-    return sorted(set(cuts))
-
-
-def plan_tasks(path: str | Path, info: VideoInfo, scan: ClipScan, jobs: int, model_path: str | Path | None,
-               max_side: int | None, crowd: bool, overlap_s: float = OVERLAP_S) -> list[ChunkTask]:
-    times = scan.times_s
-    starts = chunk_bounds(times, jobs)
-    stops = [*starts[1:], len(times)]
-    tasks = []
-    for i, (start, stop) in enumerate(zip(starts, stops, strict=True)):
-        warm = int(np.searchsorted(times, times[start] - overlap_s)) if start else 0
-        tasks.append(ChunkTask(i, str(path), info.rotation_deg, tuple(int(p) for p in scan.pts[warm:stop]),
-                               start - warm, scan.t0, str(model_path) if model_path else None, max_side, crowd))
-    return tasks
+def plan_tasks(path: str | Path, info: VideoInfo, scan: ClipScan, model_path: str | Path | None,
+               max_side: int | None, crowd: bool) -> list[ChunkTask]:
+    """One task a chunk of the clip's plan (`chunks.plan_chunks`: it depends on the clip, not on the workers)."""
+    return [ChunkTask(i, str(path), info.rotation_deg, tuple(int(p) for p in scan.pts[c.warm:c.stop]),
+                      c.start - c.warm, scan.t0, str(model_path) if model_path else None, max_side, crowd)
+            for i, c in enumerate(plan_chunks(scan.times_s))]
 
 
 # --- the worker ------------------------------------------------------------------------------------
@@ -322,7 +274,7 @@ def record_parallel(path: str | Path, info: VideoInfo, jobs: int, *, model_path:
         return None
     try:
         scan = scan_clip(path)
-        tasks = plan_tasks(path, info, scan, jobs, model_path, max_side, crowd)
+        tasks = plan_tasks(path, info, scan, model_path, max_side, crowd)
         if len(tasks) < 2:
             return None
         results = sorted(_run_tasks(tasks, jobs, progress, len(scan.pts)), key=lambda r: r.index)
@@ -346,12 +298,12 @@ def record_parallel(path: str | Path, info: VideoInfo, jobs: int, *, model_path:
 def can_run_parallel(jobs: int, estimator: object | None = None) -> bool:
     """Parallel only with the real MediaPipe: a given estimator (replayed poses) lives in this process only,
     and so does a test's stand-in for `pose.make_estimator`."""
-    return jobs >= 2 and estimator is None and pose_module.make_estimator.__module__ == "posecheck.pose"
+    return jobs >= 2 and estimator is None and pose_module.builds_mediapipe()
 
 
 def record_clip(path: str | Path, *, jobs: int | None = None, model_path: str | Path | None = None,
                 max_side: int | None = MAX_SIDE_PX, progress: Progress | None = None) -> PoseTrack:
-    """`pipeline.record_track`, over chunk workers when the clip is long enough (same poses outside overlaps)."""
+    """`pipeline.record_track` over chunk workers when the clip has more than one chunk: the same poses."""
     jobs = default_jobs() if jobs is None else jobs
     if can_run_parallel(jobs):
         rec = record_parallel(path, open_video(path).info, jobs, model_path=model_path, max_side=max_side,
@@ -366,9 +318,10 @@ def analyze(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *, 
             out_video: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
             progress: Progress | None = None, estimator: pose_module.Estimator | None = None,
             strict_depth: bool | None = None, check_exercise: bool = True) -> Report:
-    """`pipeline.analyze_clip` with MediaPipe spread over `jobs` processes (default: one, see default_jobs).
+    """`pipeline.analyze_clip` with MediaPipe spread over `jobs` processes (default: every core).
 
-    jobs=1, a given estimator, a short clip or any trouble on the parallel path: exactly `analyze_clip`.
+    The same report either way (both follow the clip's chunk plan); jobs=1, a given estimator, a clip of one
+    chunk or any trouble on the parallel path runs `analyze_clip` itself.
     """
     jobs = default_jobs() if jobs is None else jobs
     seq: dict[str, Any] = dict(source=source, model_path=model_path, out_video=out_video, max_side=max_side,
@@ -413,9 +366,9 @@ def _split_progress(progress: Progress | None, frames: int,
 def report_mismatches(seq: Report, par: Report, time_tol_s: float = 0.1) -> list[str]:
     """How `par` differs from `seq` in what a user is told: counts, holds, faults. Empty: they agree.
 
-    Counts, the number of holds and each fault code's count per side must be equal; times may differ by
-    `time_tol_s`, because MediaPipe's tracker never returns to exactly the sequential run's numbers after a
-    fresh start (bench/bench_parallel_equality.py measures how far apart the angles stay).
+    Counts, the number of holds and each fault code's count per side must be equal, times within `time_tol_s`
+    (0 asks for exactly equal). Both paths follow one chunk plan, so on the same machine they agree exactly;
+    the tolerance is for comparing runs across machines and versions.
     """
     a, b = seq.to_json(), par.to_json()
     out = [f"{k}: {a['reps'][k]} != {b['reps'][k]}" for k in a["reps"] if a["reps"][k] != b["reps"][k]]

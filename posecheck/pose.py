@@ -268,6 +268,15 @@ def make_estimator(model_path: str | Path | None = None) -> Estimator:
     return PoseEstimator(model_path)
 
 
+_BUILTIN_FACTORY = make_estimator
+
+
+def builds_mediapipe() -> bool:
+    """Whether `make_estimator` is still the real one (a test may swap in recorded poses, which are already a whole
+    clip's answer: they are neither split over processes nor restarted at chunk seams)."""
+    return make_estimator is _BUILTIN_FACTORY
+
+
 def default_model_path() -> str | None:
     """A user's own .task model, from POSECHECK_MODEL; None means the bundled full model."""
     return settings.current().model

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posecheck.chunks import PLAN_KEY
 from posecheck.errors import PosecheckError
 from posecheck.pose import NUM_LANDMARKS, PoseFrame
 
@@ -167,7 +168,9 @@ class PoseCache:
         self.folder = Path(folder)
 
     def key(self, clip: str | Path, **settings: object) -> str:
-        parts = [file_digest(clip), mediapipe_version(), *(f"{k}={settings[k]}" for k in sorted(settings))]
+        # PLAN_KEY: where a clip's graph restarts (its chunk seams) shapes its poses
+        parts = [file_digest(clip), mediapipe_version(), PLAN_KEY,
+                 *(f"{k}={settings[k]}" for k in sorted(settings))]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
     def get(self, clip: str | Path, record: Callable[[], PoseTrack], **settings: object) -> PoseTrack:

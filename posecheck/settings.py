@@ -37,6 +37,9 @@ VARIABLES = (
              "`[{\"urls\": \"stun:stun.example.org:3478\"}, {\"urls\": \"turn:turn.example.org:3478\", "
              "\"username\": \"u\", \"credential\": \"p\"}]`. Default: none (browser and server on one machine or "
              "a LAN; nothing is fetched from the internet)."),
+    Variable("POSECHECK_JOBS", "jobs", "Processes running the pose model over a clip's time chunks, on the Review "
+             "page and in the CLI (`--jobs` wins over it): a positive whole number. The results do not depend on "
+             "it. Default: every core."),
     Variable("POSECHECK_VERBOSE", "verbose", "`1` keeps MediaPipe's own log lines on stderr (hidden by default)."),
 )
 
@@ -49,6 +52,7 @@ class Settings:
     model: str | None = None
     max_upload_mb: str = ""  # raw text: ui/analysis.upload_limit_mb judges it against the server's ceiling
     ice_servers: str = ""  # raw JSON: live.ice_servers_from_env parses it and says what is wrong
+    jobs: str = ""  # raw text: parallel.default_jobs reads a positive whole number, anything else is every core
     verbose: bool = False
 
     @classmethod
@@ -68,6 +72,7 @@ class Settings:
             model=text("POSECHECK_MODEL") or None,
             max_upload_mb=text("POSECHECK_MAX_UPLOAD_MB"),
             ice_servers=text("POSECHECK_ICE_SERVERS"),
+            jobs=text("POSECHECK_JOBS"),
             verbose=text("POSECHECK_VERBOSE").lower() not in ("", "0", "false", "no", "off"),
         )
 
