@@ -12,6 +12,7 @@ Angle definitions (one place for them; the synthetic ground truth uses the same 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -104,7 +105,7 @@ class Kinematics:
         return self.angles.get(name, float("nan"))
 
     def ok(self, name: str) -> bool:
-        return self.reliable.get(name, False) and bool(np.isfinite(self.value(name)))
+        return self.reliable.get(name, False) and math.isfinite(self.value(name))  # math: ~10x numpy on a scalar
 
 
 # --- pure maths on arrays ---------------------------------------------------------------------

@@ -10,14 +10,22 @@ from posecheck.kinematics import Kinematics
 Values = dict[str, float]
 
 
+_LAST: tuple[Kinematics | None, Values] = (None, {})  # the recogniser's trackers all read the same frame
+
+
 def usable_values(kin: Kinematics) -> Values:
-    """Reliable signals only, plus the bilateral means (`knee` = mean of the reliable knees)."""
+    """Reliable signals only, plus the bilateral means (`knee` = mean of the reliable knees). A fresh dict."""
+    global _LAST
+    last = _LAST  # one read: another thread may replace it
+    if last[0] is kin:
+        return dict(last[1])
     values = {k: v for k, v in kin.angles.items() if kin.ok(k)}
     for base in PER_SIDE_BASES:
         both = [values[n] for n in (f"left_{base}", f"right_{base}") if n in values]
         if both:
             values[base] = float(sum(both) / len(both))
-    return values
+    _LAST = (kin, values)
+    return dict(values)
 
 
 def all_true(conds: tuple[Condition, ...], values: Values, side: str) -> bool | None:

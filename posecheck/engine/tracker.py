@@ -9,6 +9,7 @@ timestamps (live frames get dropped).
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from functools import partial
 from typing import Literal
@@ -156,7 +157,8 @@ class Tracker:
         self._last_hip = (hip, torso, kin.t_s)
         if last is None or torso <= 0 or last[1] <= 0 or kin.t_s - last[2] > 0.5:
             return turned
-        moved = float(np.linalg.norm(hip - last[0])) / max(torso, last[1])
+        dx, dy = (float(v) for v in hip - last[0])
+        moved = math.sqrt(dx * dx + dy * dy) / max(torso, last[1])
         return turned or moved > JUMP_FRACTION or not (0.55 < torso / last[1] < 1.8)
 
     def _view_swung(self, t: float, ratio: float) -> bool:
@@ -166,7 +168,7 @@ class Tracker:
             return False
         raw = self._raw_ratios
         raw.append(ratio)
-        ratio = float(np.median(raw))
+        ratio = float(statistics.median(raw))  # not numpy's: 5 floats, every frame, for every tracker
         if ratio > FORESHORTENED_RATIO:
             return False  # the torso points at the camera: its length (the ratio's scale) says nothing of the view
         ratios = self._ratios
