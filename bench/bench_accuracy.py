@@ -67,15 +67,14 @@ def main() -> int:
 
 
 def measure(clip: Path, lab: dict[str, Any], exercise: Any, use_cache: bool) -> dict[str, Any]:
-    from posecheck.parallel import record_clip
-    from posecheck.pipeline import MAX_SIDE_PX, analyze_track
+    from posecheck.pipeline import MAX_SIDE_PX, analyze_track, record_track
     from posecheck.posetrack import PoseCache
 
-    t0 = time.perf_counter()  # record_clip: chunk workers on every core, the same poses as one process
+    t0 = time.perf_counter()
     if use_cache:
-        track = PoseCache(CACHE).get(clip, lambda: record_clip(clip), max_side=MAX_SIDE_PX)
+        track = PoseCache(CACHE).get(clip, lambda: record_track(clip), max_side=MAX_SIDE_PX)
     else:
-        track = record_clip(clip)
+        track = record_track(clip)
     t_pose = time.perf_counter() - t0
     report = analyze_track(track, exercise, clip=str(clip))
     js = report.to_json()

@@ -4,11 +4,11 @@
 
 Default clips: samples/*.mp4, plus ../shared/clips/*.mp4|mov when that folder exists beside the repo.
 The exercise comes from the clip's truth file (samples) or labels.json (shared clips); clips labelled with
-none are counted as squats (any rule set shows whether the two paths agree). Both paths follow the clip's
-chunk plan (posecheck/chunks.py), so the poses should be equal bit for bit. Prints one row per clip: the
-chunks, each path's reps/holds/faults, the largest angle difference over every frame and signal (should be
-0), whether the poses and the whole JSON report are identical, the wall times and what differs; then the
-number of clips that differ.
+none are counted as squats (any rule set shows whether the two paths agree). Prints one row per clip: the
+chunks, each path's reps/holds/faults, the angle differences against the one-process analysis (per frame,
+the largest over the angle signals: median, 99th percentile, max), whether the workers' poses equal the
+one-process run of the same chunk plan (chunks.SeamedEstimator) bit for bit, the wall times and what the user
+would be told differently; then the number of clips whose reports differ.
 """
 
 from __future__ import annotations
@@ -47,9 +47,11 @@ def exercise_for(clip: Path, fallback: str) -> str:
 
 
 def compare(clip: Path, exercise_id: str, jobs: int) -> dict:
+    from posecheck.chunks import clip_estimator
     from posecheck.exercises import get_exercise
     from posecheck.parallel import angle_differences, record_parallel, report_mismatches
     from posecheck.pipeline import analyze_clip, analyze_track, record_track
+    from posecheck.pose import make_estimator
     from posecheck.sources import open_video
 
     ex = get_exercise(exercise_id)
@@ -63,17 +65,11 @@ def compare(clip: Path, exercise_id: str, jobs: int) -> dict:
         return dict(chunks=1, seq=seq, t_seq=t_seq, t_par=float("nan"), diffs=[], d=np.zeros(0), same="-")
     par = analyze_track(rec.track, ex, clip=str(clip), info=info, notes=rec.notes)
     t_par = time.perf_counter() - t0
-    one = record_track(clip)  # the one-process poses themselves (analyze_clip keeps no track)
-    same_poses = all(np.array_equal(getattr(one, a), getattr(rec.track, a), equal_nan=True)
+    ref = record_track(clip, estimator=clip_estimator(clip, make_estimator))  # the plan, run in one process
+    same_poses = all(np.array_equal(getattr(ref, a), getattr(rec.track, a), equal_nan=True)
                      for a in ("t_s", "image_px", "world_m", "visibility", "detected"))
-    a, b = seq.to_json(), par.to_json()
-    a.pop("warnings"), b.pop("warnings")  # the second-person check runs per chunk in the workers
-    same = ("poses" if same_poses else "POSES DIFFER") + (" json" if a == b else " JSON DIFFERS")
-    diffs = report_mismatches(seq, par, time_tol_s=0.0)
-    if not same_poses or a != b:
-        diffs = diffs or ["(report details differ)"]
-    return dict(chunks=rec.chunks, seq=seq, par=par, t_seq=t_seq, t_par=t_par, diffs=diffs,
-                d=angle_differences(seq, par), same=same)
+    return dict(chunks=rec.chunks, seq=seq, par=par, t_seq=t_seq, t_par=t_par, diffs=report_mismatches(seq, par),
+                d=angle_differences(seq, par), same="yes" if same_poses else "NO")
 
 
 def counts(report) -> str:
@@ -89,8 +85,8 @@ def main() -> int:
     ap.add_argument("--exercise", default="squat", help="for clips with no exercise label (default: squat)")
     args = ap.parse_args()
     clips = args.clips or default_clips()
-    print(f"{'clip':52s} {'ex':14s} ch  {'one process':18s} {'parallel':18s} {'maxdeg':>6s} {'identical':17s} "
-          f"{'t_seq':>6s} {'t_par':>6s}  differs")
+    print(f"{'clip':52s} {'ex':14s} ch  {'one process':18s} {'parallel':18s} {'med':>5s} {'p99':>5s} {'max':>5s} "
+          f"{'=ref':4s} {'t_seq':>6s} {'t_par':>6s}  differs")
     mismatched = ran = 0
     for clip in clips:
         ex = exercise_for(clip, args.exercise)
@@ -100,12 +96,13 @@ def main() -> int:
             print(f"{clip.name[:52]:52s} {ex[:14]:14s} error: {exc}")
             continue
         d = r["d"]
-        maxdeg = float(np.nanmax(d)) if np.isfinite(d).any() else 0.0
+        stats = [np.nanmedian(d), np.nanpercentile(d, 99), np.nanmax(d)] if np.isfinite(d).any() else [0.0] * 3
         par = counts(r["par"]) if "par" in r else "(one chunk)"
         ran += r["chunks"] > 1
         mismatched += bool(r["diffs"])
         print(f"{clip.name[:52]:52s} {ex[:14]:14s} {r['chunks']:2d}  {counts(r['seq']):18s} {par:18s} "
-              f"{maxdeg:6.2f} {r['same']:17s} {r['t_seq']:6.1f} {r['t_par']:6.1f}  " + ("; ".join(r["diffs"]) or "-"))
+              + " ".join(f"{x:5.2f}" for x in stats) + f" {r['same']:4s} {r['t_seq']:6.1f} {r['t_par']:6.1f}  "
+              + ("; ".join(r["diffs"]) or "-"))
         sys.stdout.flush()
     print(f"\nclips: {len(clips)}, split into chunks: {ran}, reports that differ: {mismatched}")
     return 0

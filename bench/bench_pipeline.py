@@ -10,7 +10,8 @@ generates a 10 s synthetic squat clip (640x480, 30 fps) first.
 Then chunk-parallel analysis (posecheck.parallel, --jobs workers, default every core) on the clip looped
 to at least 20 s: whole analyses (decode, pose, kinematics, engine) per second of the sequential path
 and the parallel one (first call with the worker pool's start, then warm), against bare single-stream
-MediaPipe (goal >= 1.6x on 2 cores) and against the sequential pipeline.
+MediaPipe (goal >= 1.6x on 2 cores) and against the sequential pipeline; and the ceiling: as many bare
+MediaPipe processes as workers running at once (no decoding, no counting), summed, against one stream.
 """
 
 from __future__ import annotations
@@ -147,6 +148,40 @@ def looped(clip: Path, times: int, out: Path) -> Path:
     return out
 
 
+_BARE_CHILD = """
+import sys, time
+import mediapipe as mp
+from posecheck.sources import open_video
+frames = [f.rgb for f in open_video(sys.argv[1])]
+with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=False) as pose:
+    pose.process(frames[0])
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t0 = time.perf_counter()
+    for rgb in frames:
+        pose.process(rgb)
+    print(len(frames) / (time.perf_counter() - t0), flush=True)
+"""
+
+
+def bare_mediapipe_processes(clip: Path, n: int) -> float:
+    """Frames/s of `n` bare MediaPipe processes running at once over pre-decoded frames, summed: what any split
+    of one clip over `n` processes could reach at best on this machine (no decoding, no counting)."""
+    procs = [subprocess.Popen([sys.executable, "-c", _BARE_CHILD, str(clip)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(n)]
+    try:
+        for pr in procs:  # every graph loaded and its frames decoded before any starts timing
+            assert pr.stdout is not None and pr.stdout.readline().strip() == "ready"
+        for pr in procs:
+            assert pr.stdin is not None
+            pr.stdin.write("go\n")
+            pr.stdin.flush()
+        return sum(float(pr.stdout.readline()) for pr in procs if pr.stdout is not None)
+    finally:
+        for pr in procs:
+            pr.wait(timeout=120)
+
+
 def analysis_fps(clip: Path, jobs: int) -> float:
     """Frames per second of a whole clip analysis (no video written): jobs=1 is today's sequential path."""
     from posecheck.exercises import get_exercise
@@ -170,18 +205,23 @@ def parallel_section(clip: Path, jobs: int, repeat: int) -> None:
         n = open_video(long_clip).info
         print(f"\nchunk-parallel ({jobs} jobs) on {n.duration_s:.1f} s ({clip.name} x{times}):")
         cold = analysis_fps(long_clip, jobs)  # includes starting the worker pool (once per process)
-        bares, seq, par = [], [], []
-        for _ in range(max(1, repeat)):  # alternate so machine noise hits all three alike
+        bares, seq, par, ceil = [], [], [], []
+        for _ in range(max(1, repeat)):  # alternate so machine noise hits all four alike
             bares.append(bare_mediapipe(frames))
+            ceil.append(bare_mediapipe_processes(clip, jobs) if jobs > 1 else bares[-1])
             seq.append(analysis_fps(long_clip, 1))
             par.append(analysis_fps(long_clip, jobs))
-    bare, s, p = max(bares), max(seq), max(par)
+    bare, s, p, c = max(bares), max(seq), max(par), max(ceil)
     print(f"bare MediaPipe, one stream:           {bare:7.1f} frames/s   runs={[round(x, 1) for x in bares]}")
+    print(f"bare MediaPipe, {jobs} processes at once: {c:7.1f} frames/s   runs={[round(x, 1) for x in ceil]}   "
+          f"= {c / bare:.3f}x one stream: the most any {jobs}-way split can reach here")
     print(f"sequential analysis (jobs=1):         {s:7.1f} frames/s   runs={[round(x, 1) for x in seq]}")
     print(f"chunk-parallel analysis (warm pool):  {p:7.1f} frames/s   runs={[round(x, 1) for x in par]}")
     print(f"chunk-parallel, first call (cold):    {cold:7.1f} frames/s   (includes starting {jobs} workers)")
     print(f"ratio parallel / bare MediaPipe:      {p / bare:7.3f}   (goal >= 1.6 on 2 cores); cold {cold / bare:.3f}")
     print(f"ratio parallel / sequential:          {p / s:7.3f}")
+    print(f"ratio parallel / {jobs} bare processes:    {p / c:7.3f}   (the split's efficiency: decoding, warm-up "
+          f"frames, counting)")
 
 
 def main() -> int:

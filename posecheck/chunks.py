@@ -1,15 +1,18 @@
-"""The chunk plan every clip analysis follows, in one process or many: where MediaPipe starts a fresh graph.
+"""The chunk plan of chunk-parallel analysis: where each worker's fresh MediaPipe graph starts and warms up.
 
-MediaPipe in video mode is stateful: it tracks the person from the last frame's landmarks, so a graph started
-mid-clip never returns to exactly the numbers of one that ran from the start (pixels apart, settling over about a
-second). Splitting a clip over worker processes therefore changed hold timings and fault counts whenever the
-split moved. So the split is part of the analysis itself: a clip's chunks depend on the clip alone (its frame
-times), never on the number of cores, and the one-process path starts a fresh graph at the same frames, warmed
-on the same frames, as a worker does (`SeamedEstimator`). One process, two or sixteen: the same poses, bit for
-bit, and so the same counts on every machine.
+The chunks depend on the clip alone (its frame times), never on the number of workers, so `--jobs 2` and
+`--jobs 16` give the same poses bit for bit, and the same report on every machine. MediaPipe in video mode
+tracks the person from the last frame's landmarks, so a graph started mid-clip never returns to exactly the
+numbers of the one-process run that ran from the start (pixels apart, settling over about a second); that is
+why parallel analysis stays opt-in (`parallel.default_jobs`). `SeamedEstimator` runs the same plan in one
+process: the reference the workers' poses are checked against (tests, bench/bench_parallel_equality.py).
 
-Each chunk after the first starts `OVERLAP_S` early; those warm-up frames only settle the new graph's tracker
-(measured: landmark differences fall from ~5 px to under 1 px within about 30 frames) and are dropped.
+Each chunk after the first starts `OVERLAP_S` early; those warm-up frames settle the new graph's tracker
+(measured: landmark differences fall from ~5 px to under 1 px within about 30 frames) and are then dropped,
+but first they say how the new graph names left and right: a graph started from a fresh detection may name
+a side-on person's legs (or arms) the other way round from the graph before it, which would move every rep
+after the seam to the other side. Over the warm-up both graphs saw the same frames, so `seam_relabel`
+compares them and the new graph's landmarks are renamed to match (`relabel_frame`, `PoseTrack.permuted`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
-from posecheck.pose import Estimator, PoseFrame
+from posecheck import pose as P
+from posecheck.pose import NUM_LANDMARKS, Estimator, PoseFrame
+from posecheck.posetrack import PoseTrack
+from posecheck.sides import LEG_PAIRS
 
 OVERLAP_S = 1.0  # warm-up before each chunk after the first (see above)
 MIN_CHUNK_S = 5.0  # shorter chunks spend too much of their time warming up; shorter clips are one chunk
 MAX_CHUNKS = 8  # 2, 4 or 8 chunks: an even share for 2, 4 or 8 cores; warm-up stays under ~20 % of the work
-PLAN_KEY = f"chunks-v1-{MIN_CHUNK_S:g}s-{OVERLAP_S:g}s-{MAX_CHUNKS}"  # for caches of recorded poses
+# Left/right groups MediaPipe may name either way round independently: legs, arms, face.
+_ARM_PAIRS = tuple((a, a + 1) for a in range(P.LEFT_SHOULDER, 23, 2))
+_FACE_PAIRS = tuple((a, b) for a, b in P.LEFT_RIGHT_PAIRS if a < P.LEFT_SHOULDER)
+SIDE_GROUPS = (LEG_PAIRS, _ARM_PAIRS, _FACE_PAIRS)
+CLEARLY = 0.5  # rename a group only when the crossed naming fits with under half the kept naming's distance
 
 
 class ChunkError(RuntimeError):
@@ -99,9 +109,42 @@ def clip_plan(path: str | Path) -> list[Chunk] | None:
         return None
 
 
+def seam_relabel(old_px: np.ndarray, new_px: np.ndarray) -> np.ndarray | None:
+    """How to rename the new graph's landmarks so its left and right match the old graph's, from both graphs'
+    image landmarks (n, 33, 3) on the same warm-up frames: a (33,) index permutation, or None (names agree).
+
+    Only the later half of the frames both graphs saw a person in counts (the new tracker has settled by then).
+    Each group (legs, arms, face) is renamed when the crossed naming fits clearly better; a group whose two
+    sides lie on top of each other (side-on, legs together) fits both ways alike and keeps its names."""
+    seen = np.isfinite(old_px[:, :, :2]).all(axis=(1, 2)) & np.isfinite(new_px[:, :, :2]).all(axis=(1, 2))
+    both = np.flatnonzero(seen)
+    if not len(both):
+        return None
+    rows = both[len(both) // 2:]
+    perm = np.arange(NUM_LANDMARKS)
+    for pairs in SIDE_GROUPS:
+        left, right = [a for a, _ in pairs], [b for _, b in pairs]
+        o = old_px[rows][:, left + right, :2]
+        keep = float(np.linalg.norm(o - new_px[rows][:, left + right, :2], axis=-1).sum())
+        cross = float(np.linalg.norm(o - new_px[rows][:, right + left, :2], axis=-1).sum())
+        if cross < CLEARLY * keep:
+            perm[left + right] = right + left
+    return None if (perm == np.arange(NUM_LANDMARKS)).all() else perm
+
+
+def relabel_frame(pose: PoseFrame, perm: np.ndarray | None) -> PoseFrame:
+    """`pose` with its landmarks renamed by `perm` (see seam_relabel)."""
+    if perm is None or pose.image_px is None:
+        return pose
+    return PoseFrame(pose.t_s, pose.width, pose.height, pose.image_px[perm],
+                     None if pose.world_m is None else pose.world_m[perm],
+                     None if pose.visibility is None else pose.visibility[perm])
+
+
 class SeamedEstimator:
-    """One process's way through a chunk plan: a fresh graph at each chunk's start, warmed on the same frames
-    a chunk worker warms it on, so its poses equal the workers' exactly. The n-th call is the clip's n-th frame."""
+    """The chunk plan in one process: a fresh graph at each chunk's start, warmed on the same frames a chunk
+    worker warms it on and renamed the same way, so its poses equal the workers' exactly (the reference the
+    parallel path is checked against). The n-th call is the clip's n-th frame."""
 
     def __init__(self, plan: Sequence[Chunk], make: Callable[[], Estimator]) -> None:
         self._plan = list(plan)
@@ -109,21 +152,39 @@ class SeamedEstimator:
         self._i = 0  # frames seen
         self._k = 0  # the chunk whose graph answers
         self._current = make()
+        self._perm: np.ndarray | None = None  # renames the current graph's landmarks (seam_relabel)
         self._next: Estimator | None = None
+        self._warm_old: list[PoseFrame] = []  # the answers given over the next chunk's warm-up
+        self._warm_new: list[PoseFrame] = []  # the next graph's answers to the same frames
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         i = self._i
         self._i += 1
+        warming = False
         if self._k + 1 < len(self._plan) and i >= (nxt := self._plan[self._k + 1]).warm:
             if self._next is None:
                 self._next = self._make()
             if i < nxt.start:
-                self._next.process(rgb, t_s)  # warm-up: settles the next graph, its answer is not kept
+                self._warm_new.append(self._next.process(rgb, t_s))  # settles the next graph; not an answer
+                warming = True
             else:
-                self._current.close()
-                self._current, self._next = self._next, None
-                self._k += 1
-        return self._current.process(rgb, t_s)
+                self._switch()
+        pose = relabel_frame(self._current.process(rgb, t_s), self._perm)
+        if warming:
+            self._warm_old.append(pose)
+        return pose
+
+    def _switch(self) -> None:
+        """The next chunk starts: its graph answers from now on, named as the answers before it were."""
+        assert self._next is not None
+        # Through PoseTrack, as the parallel path compares them: the same numbers, the same decision.
+        old = PoseTrack.from_frames(self._warm_old).image_px if self._warm_old else np.zeros((0, NUM_LANDMARKS, 3))
+        new = PoseTrack.from_frames(self._warm_new).image_px if self._warm_new else np.zeros((0, NUM_LANDMARKS, 3))
+        self._perm = seam_relabel(old, new)
+        self._current.close()
+        self._current, self._next = self._next, None
+        self._warm_old, self._warm_new = [], []
+        self._k += 1
 
     def close(self) -> None:
         self._current.close()
@@ -132,8 +193,8 @@ class SeamedEstimator:
 
 
 def clip_estimator(path: str | Path, make: Callable[[], Estimator]) -> Estimator:
-    """The estimator a whole-clip analysis of `path` uses: seamed by the clip's plan, or one graph for a clip of
-    one chunk (or one PyAV cannot scan, which the parallel path never splits either)."""
+    """An estimator giving, in one process, the poses chunk workers give for `path`: seamed by the clip's plan,
+    or one graph for a clip of one chunk (or one PyAV cannot scan, which the parallel path never splits)."""
     plan = clip_plan(path)
     if plan is None or len(plan) < 2:
         return make()

@@ -120,9 +120,10 @@ def _build_parser() -> argparse.ArgumentParser:
     z.add_argument("--model", metavar="FILE.task", default=None, help=MODEL_HELP)
     z.add_argument("--exercises-dir", default=None, help=EXERCISES_DIR_HELP)
     z.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                   help="processes running the pose model over the clip's time chunks (default: every core, or "
-                        "POSECHECK_JOBS); the results are the same for any N, only the time differs; clips under "
-                        "10 s are one chunk)")
+                   help="processes running the pose model over the clip's time chunks (default 1, or "
+                        "POSECHECK_JOBS: one process, whose results the accuracy numbers are measured on; any N >= 2 "
+                        "gives the same results, faster, but hold times can differ slightly from one process's; "
+                        "clips under 10 s are one chunk)")
     z.set_defaults(func=_cmd_analyze)
 
     x = sub.add_parser("exercises", help="list the exercise definitions and their targets",
@@ -317,7 +318,7 @@ def analyse(clip: str | Path, exercise_arg: str, folder: Path, *, side: str = "a
             jobs: int | None = None):
     """What `analyze` does for one clip (also each clip of `posecheck batch`): `exercise_arg` is an id or auto.
 
-    jobs: MediaPipe processes for this clip (None: parallel.default_jobs; the report is the same for any).
+    jobs: MediaPipe processes for this clip (None: parallel.default_jobs, one unless POSECHECK_JOBS says).
     """
     from posecheck.engine import SideChoice
     from posecheck.exercises import get_exercise

@@ -19,7 +19,6 @@ import atexit
 import contextlib
 import logging
 import multiprocessing as mp
-import os
 import queue
 import sys
 import threading
@@ -34,7 +33,7 @@ import numpy as np
 
 from posecheck import pose as pose_module
 from posecheck import settings
-from posecheck.chunks import ChunkError, ClipScan, plan_chunks, scan_clip
+from posecheck.chunks import ChunkError, ClipScan, plan_chunks, scan_clip, seam_relabel
 from posecheck.engine import SideChoice
 from posecheck.exercises import Exercise
 from posecheck.kinematics import AngleSource
@@ -53,17 +52,16 @@ Progress = Callable[[int, int], None]
 
 
 def default_jobs() -> int:
-    """POSECHECK_JOBS, else every core this process may use: the chunk plan does not depend on it, so neither do
-    the results."""
+    """POSECHECK_JOBS, else one process. A chunk's fresh MediaPipe graph never rejoins the one-process run's
+    numbers, and restarting the one-process run at the same seams (which would make the two equal) moved reps
+    to the wrong side on a synthetic knee-to-chest clip (the far leg's labels are on a knife edge there); so
+    counting accuracy keeps the continuous one-process path as the default and the parallel one is opt-in."""
     text = settings.current().jobs
     if text:
         if text.isdigit() and int(text) >= 1:
             return int(text)
-        log.warning("POSECHECK_JOBS=%r is not a positive whole number; using every core", text)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        log.warning("POSECHECK_JOBS=%r is not a positive whole number; using one process", text)
+    return 1
 
 
 # --- the plan: which frames each worker decodes, which it keeps ----------------------------------
@@ -88,6 +86,7 @@ class ChunkTask:
 class ChunkResult:
     index: int
     track: PoseTrack
+    warm: PoseTrack  # the warm-up frames' poses (compared with the chunk before: chunks.seam_relabel)
     crowd_warning: tuple[float, str] | None  # (time, words) of a second person this chunk saw
 
 
@@ -119,13 +118,16 @@ def record_chunk(task: ChunkTask, progress_q: Any = None) -> ChunkResult:
     est = pose_module.PoseEstimator(task.model_path)  # fresh per chunk: a graph's state must not leak across
     crowd = SecondPersonCheck() if task.crowd else None
     poses: list[pose_module.PoseFrame] = []
+    warm: list[pose_module.PoseFrame] = []
     size: tuple[int, int] | None = None
     warning: tuple[float, str] | None = None
     try:
         for i, (t_s, rgb) in enumerate(_chunk_frames(task)):
             pose = est.process(rgb, t_s)
-            if i >= task.keep_from:  # warm-up frames only settle the tracker
-                size = size or (rgb.shape[1], rgb.shape[0])
+            size = size or (rgb.shape[1], rgb.shape[0])
+            if i < task.keep_from:  # warm-up: settles the tracker, and tells how it names left and right
+                warm.append(pose)
+            else:
                 poses.append(pose)
                 if crowd is not None and (words := crowd.update(rgb, pose, t_s)) is not None:
                     warning = (t_s, words)
@@ -135,9 +137,9 @@ def record_chunk(task: ChunkTask, progress_q: Any = None) -> ChunkResult:
         est.close()
         if crowd is not None:
             crowd.close()
-    if size is None:
+    if size is None or not poses:
         raise ChunkError(f"chunk {task.index} kept no frame")
-    return ChunkResult(task.index, PoseTrack.from_frames(poses, *size), warning)
+    return ChunkResult(task.index, PoseTrack.from_frames(poses, *size), PoseTrack.from_frames(warm, *size), warning)
 
 
 def _chunk_frames(task: ChunkTask):
@@ -283,13 +285,26 @@ def record_parallel(path: str | Path, info: VideoInfo, jobs: int, *, model_path:
             _POOL.discard()  # a crashed worker breaks the whole pool: the next clip gets a fresh one
         log.warning("%s: parallel analysis failed (%s); analysing sequentially", path, exc)
         return None
-    track = PoseTrack.concat(r.track for r in results)
+    track = join_chunks(results)
     if len(track) != len(scan.pts) or np.any(np.diff(track.t_s) <= 0):
         log.warning("%s: parallel chunks did not join cleanly; analysing sequentially", path)
         return None
     warnings = [w for r in results if r.crowd_warning is not None for w in [r.crowd_warning]]
     notes = (min(warnings)[1],) if warnings else ()
     return Recording(track, info, notes, len(tasks))
+
+
+def join_chunks(results: Sequence[ChunkResult]) -> PoseTrack:
+    """The chunks' poses as one track, each chunk's left and right named as the chunk before named them
+    (decided on the warm-up frames, exactly as `chunks.SeamedEstimator` decides in one process)."""
+    parts = [results[0].track]
+    done = len(parts[0])
+    for r in results[1:]:
+        before = PoseTrack.concat(parts)  # already renamed: a renaming carries on down the chain
+        old = before.image_px[done - len(r.warm):done]
+        parts.append(r.track.permuted(seam_relabel(old, r.warm.image_px)))
+        done += len(r.track)
+    return PoseTrack.concat(parts)
 
 
 # --- front doors ----------------------------------------------------------------------------------
@@ -303,7 +318,7 @@ def can_run_parallel(jobs: int, estimator: object | None = None) -> bool:
 
 def record_clip(path: str | Path, *, jobs: int | None = None, model_path: str | Path | None = None,
                 max_side: int | None = MAX_SIDE_PX, progress: Progress | None = None) -> PoseTrack:
-    """`pipeline.record_track` over chunk workers when the clip has more than one chunk: the same poses."""
+    """`pipeline.record_track`, over chunk workers when asked and the clip has more than one chunk."""
     jobs = default_jobs() if jobs is None else jobs
     if can_run_parallel(jobs):
         rec = record_parallel(path, open_video(path).info, jobs, model_path=model_path, max_side=max_side,
@@ -318,10 +333,10 @@ def analyze(path: str | Path, exercise: Exercise, side: SideChoice = "auto", *, 
             out_video: str | Path | None = None, max_side: int | None = MAX_SIDE_PX,
             progress: Progress | None = None, estimator: pose_module.Estimator | None = None,
             strict_depth: bool | None = None, check_exercise: bool = True) -> Report:
-    """`pipeline.analyze_clip` with MediaPipe spread over `jobs` processes (default: every core).
+    """`pipeline.analyze_clip` with MediaPipe spread over `jobs` processes (default: `default_jobs`).
 
-    The same report either way (both follow the clip's chunk plan); jobs=1, a given estimator, a clip of one
-    chunk or any trouble on the parallel path runs `analyze_clip` itself.
+    Any jobs >= 2 gives the same report (the chunks depend on the clip alone); jobs=1, a given estimator, a
+    clip of one chunk or any trouble on the parallel path runs `analyze_clip` itself.
     """
     jobs = default_jobs() if jobs is None else jobs
     seq: dict[str, Any] = dict(source=source, model_path=model_path, out_video=out_video, max_side=max_side,
@@ -367,8 +382,8 @@ def report_mismatches(seq: Report, par: Report, time_tol_s: float = 0.1) -> list
     """How `par` differs from `seq` in what a user is told: counts, holds, faults. Empty: they agree.
 
     Counts, the number of holds and each fault code's count per side must be equal, times within `time_tol_s`
-    (0 asks for exactly equal). Both paths follow one chunk plan, so on the same machine they agree exactly;
-    the tolerance is for comparing runs across machines and versions.
+    (0 asks for exactly equal): MediaPipe's tracker never returns to exactly the one-process run's numbers after
+    a chunk's fresh start (bench/bench_parallel_equality.py measures how far apart the angles stay).
     """
     a, b = seq.to_json(), par.to_json()
     out = [f"{k}: {a['reps'][k]} != {b['reps'][k]}" for k in a["reps"] if a["reps"][k] != b["reps"][k]]

@@ -14,7 +14,6 @@ import cv2
 import numpy as np
 
 from posecheck import pose as pose_module
-from posecheck.chunks import clip_estimator
 from posecheck.crowd import SecondPersonCheck
 from posecheck.engine import SideChoice, Tracker
 from posecheck.exercises import Exercise
@@ -176,7 +175,6 @@ def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto"
     """
     video = open_video(path)
     frames = (downscale(f, max_side) if max_side and max(f.width, f.height) > max_side else f for f in video)
-    estimator = estimator if estimator is not None else clip_estimator_for(path, model_path)
     with AnglePipeline(source, DEFAULT_SMOOTHING, model_path, estimator) as pipe, SecondPersonCheck() as crowd:
         return _analyze(FrameStep(pipe, exercise, side, strict_depth=strict_depth), frames, str(path), video.info,
                         out_video, progress, crowd, exercise_checker(exercise) if check_exercise else None)
@@ -206,7 +204,7 @@ def record_track(path: str | Path, *, model_path: str | Path | None = None, max_
     """The clip's poses, frame by frame, as `analyze_clip` sees them (same scaling, same estimator)."""
     video = open_video(path)
     poses: list[PoseFrame] = []
-    est = estimator if estimator is not None else clip_estimator_for(path, model_path)
+    est = estimator if estimator is not None else pose_module.make_estimator(model_path)
     size: tuple[int, int] | None = None
     try:
         for f in video:
@@ -220,14 +218,6 @@ def record_track(path: str | Path, *, model_path: str | Path | None = None, max_
         est.close()
     w, h = size or (video.info.width, video.info.height)
     return PoseTrack.from_frames(poses, w, h)
-
-
-def clip_estimator_for(path: str | Path, model_path: str | Path | None = None) -> Estimator:
-    """A whole clip's estimator: MediaPipe restarted at the clip's chunk seams (`chunks`), the same poses the
-    chunk workers of `parallel` produce; a swapped-in `make_estimator` (recorded poses) as it is."""
-    if not pose_module.builds_mediapipe():
-        return pose_module.make_estimator(model_path)
-    return clip_estimator(path, lambda: pose_module.make_estimator(model_path))
 
 
 def exercise_checker(exercise: Exercise) -> Recognizer | None:

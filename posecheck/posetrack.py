@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from posecheck.chunks import PLAN_KEY
 from posecheck.errors import PosecheckError
 from posecheck.pose import NUM_LANDMARKS, PoseFrame
 
@@ -78,6 +77,13 @@ class PoseTrack:
         return cls(np.concatenate([p.t_s for p in parts]), np.concatenate([p.image_px for p in parts]),
                    np.concatenate([p.world_m for p in parts]), np.concatenate([p.visibility for p in parts]),
                    np.concatenate([p.detected for p in parts]), parts[0].width, parts[0].height)
+
+    def permuted(self, perm: np.ndarray | None) -> PoseTrack:
+        """The track with every frame's landmarks renamed by `perm` (chunks.seam_relabel), or itself."""
+        if perm is None:
+            return self
+        return PoseTrack(self.t_s, self.image_px[:, perm], self.world_m[:, perm], self.visibility[:, perm],
+                         self.detected, self.width, self.height)
 
     def slice(self, start: int, stop: int) -> PoseTrack:
         s = slice(start, stop)
@@ -168,9 +174,7 @@ class PoseCache:
         self.folder = Path(folder)
 
     def key(self, clip: str | Path, **settings: object) -> str:
-        # PLAN_KEY: where a clip's graph restarts (its chunk seams) shapes its poses
-        parts = [file_digest(clip), mediapipe_version(), PLAN_KEY,
-                 *(f"{k}={settings[k]}" for k in sorted(settings))]
+        parts = [file_digest(clip), mediapipe_version(), *(f"{k}={settings[k]}" for k in sorted(settings))]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
     def get(self, clip: str | Path, record: Callable[[], PoseTrack], **settings: object) -> PoseTrack:

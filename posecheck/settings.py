@@ -38,8 +38,8 @@ VARIABLES = (
              "\"username\": \"u\", \"credential\": \"p\"}]`. Default: none (browser and server on one machine or "
              "a LAN; nothing is fetched from the internet)."),
     Variable("POSECHECK_JOBS", "jobs", "Processes running the pose model over a clip's time chunks, on the Review "
-             "page and in the CLI (`--jobs` wins over it): a positive whole number. The results do not depend on "
-             "it. Default: every core."),
+             "page and in the CLI (`--jobs` wins over it): a positive whole number; any value of 2 or more gives the "
+             "same results, a little apart from one process's. Default: 1."),
     Variable("POSECHECK_VERBOSE", "verbose", "`1` keeps MediaPipe's own log lines on stderr (hidden by default)."),
 )
 

@@ -42,7 +42,7 @@ from posecheck.sources import Frame, VideoInfo, open_video
 PKG = Path(posecheck.__file__).resolve().parent
 # Everything between a script name and a recorded pose: renderer, encoder, decoder, estimator, recorder.
 POSE_PATH = [*sorted((PKG / "synth").glob("*.py")), PKG / "video_out.py", PKG / "sources.py", PKG / "pose.py",
-             PKG / "chunks.py", PKG / "posetrack.py", PKG / "pipeline.py", Path(__file__).resolve()]
+             PKG / "posetrack.py", PKG / "pipeline.py", Path(__file__).resolve()]
 LIBRARIES = ("mediapipe", "av", "opencv-contrib-python", "numpy")
 
 
@@ -179,10 +179,9 @@ def real_estimator() -> Estimator:
 
 def record_file(path: Path) -> Recording:
     """The clip's poses exactly as `analyze_clip` sees them (pipeline.record_track), with frame digests."""
-    from posecheck.chunks import clip_estimator
     from posecheck.pipeline import record_track
 
-    rec = Recorder(clip_estimator(path, real_estimator))  # restarted at the clip's chunk seams, as the app does
+    rec = Recorder(real_estimator())
     track = record_track(path, estimator=rec)
     return Recording(track, tuple(rec.digests))
 

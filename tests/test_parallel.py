@@ -1,9 +1,11 @@
-"""Chunk-parallel analysis against the one-process path, with real MediaPipe on the repo's sample clips.
+"""Chunk-parallel analysis, with real MediaPipe on the repo's sample clips.
 
-Both follow the clip's chunk plan (`posecheck.chunks`): the one-process path restarts its MediaPipe graph at
-the same frames, warmed on the same frames, as the chunk workers do. So the poses must be equal bit for bit
-and the reports identical, whatever the number of workers. The one-process poses come from the run's pose
-store (recorded once, `synthcache`); the parallel ones are recorded afresh by worker processes each time.
+Two checks. The workers' poses must equal, bit for bit and whatever the number of workers, what one process
+computes when it follows the same chunk plan (`chunks.SeamedEstimator`): the split, the decoding after a seek,
+the warm-up and the left/right renaming are exact. And the report must tell the user what the default
+one-process analysis tells them (counts, holds, faults): a chunk's fresh MediaPipe graph never returns to
+exactly the one-process numbers (see bench/bench_parallel_equality.py), so the angles are compared by their
+median. The one-process poses come from the run's pose store (recorded once, `synthcache`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import pytest
 from synthcache import frame_digest
 
 from posecheck import parallel
-from posecheck.chunks import Chunk, SeamedEstimator, chunk_count, clip_estimator, plan_chunks
+from posecheck.chunks import Chunk, SeamedEstimator, chunk_count, clip_estimator, plan_chunks, seam_relabel
 from posecheck.exercises import get_exercise
 from posecheck.pipeline import analyze_track
 from posecheck.pose import PoseFrame
+from posecheck.sides import LEG_PAIRS
 from posecheck.sources import open_video
 
 pytestmark = pytest.mark.e2e
@@ -29,27 +32,49 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TRACK_FIELDS = ("t_s", "image_px", "world_m", "visibility", "detected")
 
 
-@pytest.mark.parametrize(("clip", "exercise_id", "jobs"), [
-    ("single_leg_raise.mp4", "single_leg_raise", 2),  # reps on both sides, four chunks over two workers
-    ("kneeling_hip_flexor_stretch.mp4", "kneeling_hip_flexor_stretch", 3),  # a hold; more workers than chunks
+def test_parallel_poses_equal_the_one_process_reference_for_any_worker_count() -> None:
+    from synthcache import real_estimator
+
+    from posecheck.pipeline import record_track
+
+    path = SAMPLES / "single_leg_raise.mp4"  # 20 s: four chunks, reps on both sides
+    info = open_video(path).info
+    reference = record_track(path, estimator=clip_estimator(path, real_estimator))
+    for jobs in (2, 3):
+        rec = parallel.record_parallel(path, info, jobs=jobs)
+        assert rec is not None and rec.chunks == len(plan_chunks(parallel.scan_clip(path).times_s)) == 4
+        for a in TRACK_FIELDS:  # every frame once, and the same poses, seams included
+            assert np.array_equal(getattr(rec.track, a), getattr(reference, a), equal_nan=True), (jobs, a)
+
+
+@pytest.mark.parametrize(("clip", "exercise_id"), [
+    ("single_leg_raise_bent_knee.mp4", "single_leg_raise"),  # reps, one side
+    ("kneeling_hip_flexor_stretch.mp4", "kneeling_hip_flexor_stretch"),  # a hold
 ])
-def test_parallel_poses_and_report_equal_one_process(synth, clip: str, exercise_id: str, jobs: int) -> None:
+def test_parallel_report_agrees_with_one_process(synth, clip: str, exercise_id: str) -> None:
     path = SAMPLES / clip
     info = open_video(path).info
     seq_track = synth.recording_of_file(path).track
-    rec = parallel.record_parallel(path, info, jobs=jobs)
-    assert rec is not None and rec.chunks == len(plan_chunks(parallel.scan_clip(path).times_s)) >= 2
-    for a in TRACK_FIELDS:  # every frame once, and the same poses, seams included
-        assert np.array_equal(getattr(rec.track, a), getattr(seq_track, a), equal_nan=True), a
+    rec = parallel.record_parallel(path, info, jobs=2)
+    assert rec is not None and rec.chunks >= 2
+    par_track = rec.track
+    assert np.array_equal(par_track.t_s, seq_track.t_s)  # every frame once, at the one-process run's times
+    first_stop = int(np.searchsorted(seq_track.t_s, seq_track.t_s[-1] / rec.chunks))
+    for a in TRACK_FIELDS:  # chunk 0 starts where the clip does: identical
+        assert np.array_equal(getattr(par_track, a)[:first_stop], getattr(seq_track, a)[:first_stop], equal_nan=True)
 
     ex = get_exercise(exercise_id)
     seq = analyze_track(seq_track, ex, clip=str(path), info=info)
-    par = analyze_track(rec.track, ex, clip=str(path), info=info, notes=rec.notes)
-    assert parallel.report_mismatches(seq, par, time_tol_s=0.0) == []
-    a, b = seq.to_json(), par.to_json()
-    assert a["reps"] == b["reps"] and a["holds"] == b["holds"] and a["faults"] == b["faults"]
-    assert a["reps"]["total"] > 0 or a["holds"], "the clip must give something to compare"
-    assert np.nanmax(parallel.angle_differences(seq, par), initial=0.0) == 0.0
+    par = analyze_track(par_track, ex, clip=str(path), info=info, notes=rec.notes)
+    assert parallel.report_mismatches(seq, par) == []
+    by_seq, by_par = seq.to_json()["reps"], par.to_json()["reps"]
+    assert by_seq == by_par and len(seq.holds) == len(par.holds)
+    assert by_seq["total"] > 0 or seq.holds, "the clip must give something to compare"
+    # Not "within 0.5 deg everywhere": after a chunk's fresh start MediaPipe settles on slightly different
+    # numbers for the rest of the chunk (1-4 deg on some synthetic clips; the frame alignment itself is
+    # proven exact above and in the decoding test below). A gross error would move the median too.
+    d = parallel.angle_differences(seq, par)
+    assert np.nanmedian(d) < 1.5, f"median {np.nanmedian(d):.2f}, p99 {np.nanpercentile(d, 99):.2f} deg"
 
 
 def test_chunks_decode_exactly_the_sequential_frames(synth) -> None:
@@ -159,13 +184,70 @@ def test_workers_start_whatever_main_script_is_running(tmp_path: Path, monkeypat
     parallel._POOL.close()
 
 
-def test_default_jobs_every_core_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
+def test_default_jobs_one_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("POSECHECK_JOBS", raising=False)
-    assert parallel.default_jobs() == len(os.sched_getaffinity(0))
+    assert parallel.default_jobs() == 1
     monkeypatch.setenv("POSECHECK_JOBS", "3")
     assert parallel.default_jobs() == 3
     for bad in ("0", "two", "-1"):
         monkeypatch.setenv("POSECHECK_JOBS", bad)
-        assert parallel.default_jobs() == len(os.sched_getaffinity(0))
+        assert parallel.default_jobs() == 1
+
+
+def _side_on_person(rng: np.random.Generator, legs_apart_px: float) -> np.ndarray:
+    """(33, 3) image landmarks: a body with its left limbs `legs_apart_px` to the left of its right limbs."""
+    px = rng.uniform(200, 400, (33, 3))
+    for a, b in [(1, 4), (2, 5), (3, 6), (7, 8), (9, 10), *((i, i + 1) for i in range(11, 33, 2))]:
+        px[b, :2] = px[a, :2] + (legs_apart_px, 0.0)
+    return px
+
+
+def test_seam_relabel_renames_only_a_group_named_the_other_way() -> None:
+    """A fresh graph that names the legs the other way round is renamed back; arms and face it named alike stay."""
+    rng = np.random.default_rng(3)
+    old = np.stack([_side_on_person(rng, 60.0) for _ in range(30)])
+    new = old + rng.normal(0, 2.0, old.shape)  # the same person, a few pixels apart (a new tracker settling)
+    assert seam_relabel(old, new) is None
+    legs = [23, 25, 27, 29, 31], [24, 26, 28, 30, 32]
+    crossed = new.copy()
+    crossed[:, legs[0] + legs[1]] = new[:, legs[1] + legs[0]]
+    perm = seam_relabel(old, crossed)
+    assert perm is not None
+    assert np.allclose(crossed[:, perm], new)  # renaming gives back the old naming
+    assert list(perm[:23]) == list(range(23))  # arms and face untouched
+    together = np.stack([_side_on_person(rng, 0.5) for _ in range(30)])  # limbs on top of each other
+    swapped = together.copy()
+    swapped[:, legs[0] + legs[1]] = together[:, legs[1] + legs[0]]
+    assert seam_relabel(together, swapped + rng.normal(0, 2.0, together.shape)) is None  # ambiguous: keep names
+    assert seam_relabel(old[:0], new[:0]) is None  # nobody seen in the warm-up: nothing to go on
+
+
+class _Mirror:
+    """A stand-in graph: the n-th one made names left and right the other way round when n is odd."""
+
+    made = 0
+
+    def __init__(self) -> None:
+        self.flip = _Mirror.made % 2 == 1
+        _Mirror.made += 1
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+        px = _side_on_person(np.random.default_rng(int(rgb[0, 0, 0])), 60.0)
+        if self.flip:
+            px[[a for a, _ in LEG_PAIRS] + [b for _, b in LEG_PAIRS]] = px[[b for _, b in LEG_PAIRS] +
+                                                                           [a for a, _ in LEG_PAIRS]]
+        return PoseFrame(t_s, 640, 480, px, None, np.ones(33))
+
+    def close(self) -> None:
+        pass
+
+
+def test_seamed_estimator_keeps_the_first_graphs_naming_across_seams() -> None:
+    plan = [Chunk(0, 0, 10), Chunk(5, 10, 20), Chunk(15, 20, 30)]
+    _Mirror.made = 0
+    est = SeamedEstimator(plan, _Mirror)
+    out = [est.process(np.full((1, 1, 3), i, np.uint8), i / 30) for i in range(30)]
+    _Mirror.made = 0
+    one = _Mirror()  # the first graph's naming, every frame
+    want = [one.process(np.full((1, 1, 3), i, np.uint8), i / 30) for i in range(30)]
+    assert all(np.array_equal(a.image_px, b.image_px) for a, b in zip(out, want, strict=True))

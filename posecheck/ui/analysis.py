@@ -274,7 +274,7 @@ def analyze_for_review(path: Path, clip_name: str, exercise: Exercise, side: Sid
     out = cache.video_path_for(key)
     t0 = time.perf_counter()
     try:
-        # chunk workers on every core (POSECHECK_JOBS): the same report as one process, sooner
+        # one process unless POSECHECK_JOBS asks for chunk workers (parallel.default_jobs says why)
         source = cast(AngleSource, key.source)  # the cache key keeps it as text; the page offers only these
         report = parallel.analyze(path, exercise, side, source=source, model_path=default_model_path(),
                                   out_video=out, max_side=MAX_SIDE_PX, progress=progress,
