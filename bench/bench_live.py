@@ -105,8 +105,8 @@ def browser_fps(seconds: float) -> dict[str, float] | None:
         import test_browser_live as harness
     finally:
         sys.path.pop(0)
-    if not Path(harness.CHROMIUM).exists():
-        print(f"browser run skipped: {harness.CHROMIUM} is missing")
+    if not Path(browser.CHROMIUM).exists():
+        print(f"browser run skipped: {browser.CHROMIUM} is missing")
         return None
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
