@@ -178,9 +178,8 @@ class SeamedEstimator:
         """The next chunk starts: its graph answers from now on, named as the answers before it were."""
         assert self._next is not None
         # Through PoseTrack, as the parallel path compares them: the same numbers, the same decision.
-        old = PoseTrack.from_frames(self._warm_old).image_px if self._warm_old else np.zeros((0, NUM_LANDMARKS, 3))
-        new = PoseTrack.from_frames(self._warm_new).image_px if self._warm_new else np.zeros((0, NUM_LANDMARKS, 3))
-        self._perm = seam_relabel(old, new)
+        self._perm = seam_relabel(PoseTrack.from_frames(self._warm_old).image_px,
+                                  PoseTrack.from_frames(self._warm_new).image_px)
         self._current.close()
         self._current, self._next = self._next, None
         self._warm_old, self._warm_new = [], []

@@ -298,12 +298,11 @@ def join_chunks(results: Sequence[ChunkResult]) -> PoseTrack:
     """The chunks' poses as one track, each chunk's left and right named as the chunk before named them
     (decided on the warm-up frames, exactly as `chunks.SeamedEstimator` decides in one process)."""
     parts = [results[0].track]
-    done = len(parts[0])
     for r in results[1:]:
-        before = PoseTrack.concat(parts)  # already renamed: a renaming carries on down the chain
-        old = before.image_px[done - len(r.warm):done]
+        # A chunk's warm-up lies inside the chunk before (chunks outlast the overlap), already renamed: a
+        # renaming carries on down the chain.
+        old = parts[-1].image_px[len(parts[-1]) - len(r.warm):]
         parts.append(r.track.permuted(seam_relabel(old, r.warm.image_px)))
-        done += len(r.track)
     return PoseTrack.concat(parts)
 
 
