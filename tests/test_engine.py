@@ -476,3 +476,23 @@ def test_single_leg_raise_knee_swap_is_not_a_bent_knee(case, top_work_knee, top_
     assert ("knee_bent" in tr.reps[0].faults) == knee_bent, case
     if not knee_bent:
         assert tr.reps[0].hold_s == pytest.approx(5.0, abs=0.4) and tr.reps[0].ok
+
+
+def test_single_leg_raise_lower_legs_naming_flickering_at_the_top_is_one_good_hold():
+    # A real supine clip (side-on): at the top the raised knee lies on the bent one, and MediaPipe slides the
+    # ankles' names from one shank to the other and back several times in 3 s, passing through a few frames where
+    # both knees read half bent. The rep's own leg stays the working leg, its hold unbroken and no bent knee said.
+    def frame(work: float, knees: tuple[float, float]) -> dict:
+        return {"left_thigh_incline": work, "right_thigh_incline": 45.0, "trunk_incline": 88.0,
+                "left_knee": knees[0], "right_knee": knees[1]}
+    kept, exchanged, between = (178.0, 90.0), (73.0, 177.0), (135.0, 125.0)
+    top = []
+    for k in range(6):  # 0.8 s named one way, 3 frames sliding over, 0.8 s the other way ...
+        top += [exchanged if k % 2 else kept] * round(0.8 * FPS) + [between] * 3
+    frames = [frame(0, (178.0, 90.0))] * 30 + [frame(v, (178.0, 90.0)) for v in ramp(0, 45, 1.5)]
+    frames += [frame(45, knees) for knees in top] + [frame(v, (178.0, 90.0)) for v in ramp(45, 0, 1.5)]
+    frames += [frame(0, (178.0, 90.0))] * 30
+    tr, _ = run("single_leg_raise", frames)
+    assert [r.side for r in tr.reps] == ["left"]
+    assert "knee_bent" not in tr.reps[0].faults
+    assert tr.reps[0].hold_s >= len(top) / FPS - 0.5
