@@ -740,11 +740,24 @@ class LiveSuggester:
         self._rec = Recognizer(self._catalog, self.window_s)
         self._judged_at, self.latest = None, None
 
-    def suggestion(self, current_id: str) -> Recognition | None:
-        """What the last window looked like, when that is surely another exercise than `current_id`."""
+    def suggestion(self, current_id: str, counted: bool = False) -> Recognition | None:
+        """What the last window looked like, when that is surely another exercise than `current_id`.
+
+        `counted`: the chosen exercise has counted a rep or a hold in the set in progress. Then a hold done in the
+        chosen exercise's own posture is not suggested: resting in its start position after the set reads as that
+        hold (standing still after squats looks like a standing pelvic tilt)."""
         rec = self.latest
         if rec is None or rec.id is None or rec.id == current_id or not rec.sure:
             return None
         if rec.score_of(current_id) >= 0.5 * rec.candidates[0].score:
             return None  # the chosen exercise reads the motion about as well
+        if counted and self._rest_lookalike(current_id, rec.id):
+            return None
         return rec
+
+    def _rest_lookalike(self, current_id: str, other_id: str) -> bool:
+        """`other_id` is a hold in `current_id`'s posture: its position can be the chosen exercise's rest."""
+        exercises = self._catalog.exercises if isinstance(self._catalog, Catalog) else self._catalog
+        cur, other = exercises.get(current_id), exercises.get(other_id)
+        return (cur is not None and other is not None and other.kind == "hold"
+                and other.posture in (cur.posture, "any"))

@@ -121,6 +121,39 @@ def test_keep_dismisses_the_suggestion_for_good(tmp_path: Path, monkeypatch: pyt
 
 
 @pytest.mark.e2e
+def test_no_suggestion_once_the_camera_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    at = _suggesting_page(monkeypatch, tmp_path, "glute_bridge")
+    assert _banner(at)
+    _session(at).close()  # STOP: the set is over, there is nothing to switch for
+    at.run()
+    assert not at.exception, at.exception
+    assert not _banner(at)
+
+
+@pytest.mark.e2e
+def test_standing_still_after_squats_is_no_suggestion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Squats picked and counted, then eight seconds standing still, as after any set: the suggester's window reads
+    # as a standing pelvic tilt (before, the page offered "This looks like standing pelvic tilt: switch?").
+    from dataclasses import replace
+
+    from recorded import poses, synthetic_clip
+
+    from posecheck.recognize import track_kinematics
+    from posecheck.ui.live import SUGGESTER_KEY
+
+    at = _suggesting_page(monkeypatch, tmp_path, "squat")
+    assert _session(at).snapshot().reps_total == 2 and not _banner(at)
+    sugg = at.session_state[SUGGESTER_KEY]
+    last = list(track_kinematics(poses(synthetic_clip("squat", "right", reps=2))))[-1]
+    for i in range(1, 8 * 30 + 1):  # as the camera thread feeds it (the session's frame observer)
+        sugg.observe(replace(last, t_s=last.t_s + i / 30))
+    assert sugg.suggestion("squat") is not None  # what the window alone would say
+    at.run()
+    assert not at.exception, at.exception
+    assert not _banner(at)
+
+
+@pytest.mark.e2e
 def test_the_set_complete_moment_and_the_stopped_stats_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A set whose target is reached says so three ways at once (no voice here, so the fanfare beep; the banner
     and heading; the planner's "Set complete" for where a voice speaks), once; after STOP the stats line says

@@ -112,3 +112,24 @@ def test_live_suggests_a_switch_only_for_another_exercise():
     assert sugg.suggestion("squat") is None  # the right exercise: nothing to suggest
     sugg.reset()
     assert sugg.suggestion("glute_bridge") is None
+
+
+def test_live_standing_still_after_a_set_is_rest_not_a_pelvic_tilt():
+    # Squats, then eight seconds standing still: the window reads as a standing pelvic tilt (a standing hold looks
+    # like standing still). Once the squats have counted, that is rest in the squat's start position.
+    from dataclasses import replace
+
+    from posecheck.recognize import LiveSuggester
+
+    sugg = LiveSuggester(CATALOG, stride=2)
+    kins = list(track_kinematics(poses(synthetic_clip("squat", "right", reps=2))))
+    for kin in kins:
+        sugg.observe(kin)
+    for i in range(1, 8 * 30 + 1):
+        sugg.observe(replace(kins[-1], t_s=kins[-1].t_s + i / 30))
+    rec = sugg.suggestion("squat")
+    assert rec is not None and rec.id == "standing_pelvic_tilt"  # nothing counted: a standing hold is possible
+    assert sugg.suggestion("squat", counted=True) is None
+    assert CATALOG["lunge"].posture == CATALOG["squat"].posture
+    assert sugg.suggestion("lunge", counted=True) is None  # any exercise whose rest is standing
+    assert sugg.suggestion("glute_bridge", counted=True) is not None  # lying: standing is no rest of a bridge

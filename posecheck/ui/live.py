@@ -33,6 +33,7 @@ STREAM_KEY = "live_stream"
 SUGGESTER_KEY = "live_suggester"  # LiveSuggester watching the stream for another exercise
 SWITCH_KEY = "live_switch_to"  # an exercise the user accepted from a suggestion (applied before the picker draws)
 DISMISSED_KEY = "live_dismissed"  # (current exercise, suggested exercise) the user said no to
+COUNTED_KEY = "live_counted_at"  # (reps + holds counted, when that number last grew: time.monotonic())
 PLANNER_KEY = "live_speech"
 VOICE_KEY = "live_voice"
 REFRESH_S = 0.5
@@ -119,7 +120,7 @@ def _live_panel() -> None:
     snap = session.snapshot()
     ex = session.exercise
     voice_box = st.container(key="live_voice_box")  # drawn on top, filled last (below)
-    _suggestion(session)
+    _suggestion(session, snap)
     with st.container(border=True):
         st.subheader(":material/fact_check: Camera check", anchor=False)
         webcam.camera_check(snap)
@@ -224,15 +225,17 @@ def _suggester(session: LiveSession, exercises: Mapping[str, Exercise]) -> LiveS
     return sugg
 
 
-def _suggestion(session: LiveSession) -> None:
-    """"This looks like a glute bridge: switch?" when the stream surely shows another exercise."""
+def _suggestion(session: LiveSession, snap: LiveSnapshot) -> None:
+    """"This looks like a glute bridge: switch?" when the stream surely shows another exercise: never once the
+    camera is off (the set is over), nor while the chosen exercise has counted within the window the suggester
+    judges (the person is doing it; what else the window holds is rest)."""
     if st.session_state.get(SWITCH_KEY):
         st.rerun(scope="app")  # a switch was accepted: the whole page redraws with the new exercise
     sugg: LiveSuggester | None = st.session_state.get(SUGGESTER_KEY)
-    if sugg is None:
+    if sugg is None or not snap.running or _counted_within(snap, sugg.window_s):
         return
     ex = session.exercise
-    rec = sugg.suggestion(ex.id)
+    rec = sugg.suggestion(ex.id, counted=snap.current is not None)
     if rec is None or (ex.id, rec.id) in st.session_state.get(DISMISSED_KEY, set()):
         return
     text = f"This looks like {rec.name.lower()}: switch?"
@@ -244,6 +247,16 @@ def _suggestion(session: LiveSession) -> None:
         c1.button(f"Switch to {rec.name}", key="live_switch", type="primary", width="stretch",
                   on_click=_switch, args=(rec.id,))
         c2.button(f"No, keep {ex.name}", key="live_keep", width="stretch", on_click=_dismiss, args=(ex.id, rec.id))
+
+
+def _counted_within(snap: LiveSnapshot, window_s: float) -> bool:
+    """A rep or hold was counted less than `window_s` ago (wall clock, as the page sees the counts grow)."""
+    seq, now = snap.rep_seq + snap.hold_seq, time.monotonic()
+    last_seq, at = st.session_state.get(COUNTED_KEY, (0, -float("inf")))
+    if seq != last_seq:
+        st.session_state[COUNTED_KEY] = (seq, now)
+        return seq > last_seq
+    return now - at < window_s
 
 
 def _switch(exercise_id: str) -> None:
