@@ -110,6 +110,9 @@ def run_live_page(url: str, clip: Path, shots: Path, run_s: float = RUN_S, exerc
             stats_box = page.locator(".st-key-live_stats")
             stats_box.get_by_text(re.compile("^Camera off")).wait_for(timeout=10_000)
             run.stats_after_stop = stats_box.inner_text(timeout=5_000)
+            # The sets table draws on a canvas after its element appears: the shot shows it drawn.
+            page.get_by_test_id("stDataFrame").locator("canvas").first.wait_for(timeout=10_000)
+            page.wait_for_timeout(1_000)
             page.screenshot(path=str(shots / "live_stopped.png"), full_page=True)
             assert page.get_by_test_id("stException").count() == 0
         finally:
