@@ -8,7 +8,7 @@ Hershey fonts are ASCII-only, so the degree sign is drawn as a small ring.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -24,6 +24,7 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 # Which landmark is the vertex of each joint signal (where its angle is written).
 _VERTEX = {"left_hip": P.LEFT_HIP, "right_hip": P.RIGHT_HIP, "left_knee": P.LEFT_KNEE, "right_knee": P.RIGHT_KNEE}
+_TWIN = {"left_hip": "right_hip", "right_hip": "left_hip", "left_knee": "right_knee", "right_knee": "left_knee"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Hud:
     cue_severity: str = "info"
     status: str | None = None  # why nothing is counted right now; shown instead of the cue
     joint_status: dict[str, str] = field(default_factory=dict)
+    exchanged: frozenset[str] = frozenset()  # joints whose reading the rules took from the other leg
 
 
 def draw_overlay(rgb: np.ndarray, kin: Kinematics, hud: Hud) -> np.ndarray:
@@ -53,7 +55,7 @@ def draw_overlay(rgb: np.ndarray, kin: Kinematics, hud: Hud) -> np.ndarray:
     scale = max(0.45, min(w, h) / 720)  # text and lines grow with the frame, legible on 320 px too
     if kin.detected and kin.pose is not None and kin.pose.image_px is not None:
         draw_skeleton(out, kin.pose.image_px, kin.pose.visibility, scale)
-        draw_joint_angles(out, kin, hud.joint_status, scale)
+        draw_joint_angles(out, kin, hud.joint_status, scale, hud.exchanged)
     draw_counter(out, hud, scale)
     if hud.hold_s is not None:
         draw_hold_ring(out, hud.hold_s, hud.hold_target_s, scale)
@@ -78,29 +80,94 @@ def draw_skeleton(img: np.ndarray, px: np.ndarray, vis: np.ndarray | None, scale
             cv2.circle(img, _pt(px[i]), thick + 2, (255, 255, 255), -1, cv2.LINE_AA)
 
 
-def draw_joint_angles(img: np.ndarray, kin: Kinematics, joint_status: dict[str, str], scale: float) -> None:
-    """Each hip/knee angle written beside its joint, coloured by the rules' verdict on that joint."""
-    assert kin.pose is not None  # drawn for a detected pose only
-    px = kin.pose.image_px
-    h, w = img.shape[:2]
-    for name, idx in _VERTEX.items():
-        v = kin.value(name)
-        if not math.isfinite(v) or not kin.ok(name):
-            continue
-        colour = joint_colour(joint_status.get(name))
-        assert px is not None  # a finite, reliable angle was measured on the pose's pixels
-        x, y = _pt(px[idx])
-        cv2.circle(img, (x, y), max(5, round(8 * scale)), colour, -1, cv2.LINE_AA)
-        text = f"{v:.0f}"
-        fs = 0.6 * scale
+Joint = tuple[str, tuple[int, int], float]  # (signal name, vertex pixel, degrees)
+
+
+@dataclass(frozen=True)
+class AngleLabel:
+    """One joint angle's label: its text and box (top-left x, text baseline y, text width and height)."""
+
+    name: str
+    text: str
+    x: int
+    y: int
+    tw: int
+    th: int
+
+    def box(self) -> tuple[int, int, int, int]:
+        return self.x - 3, self.y - self.th - 4, self.x + self.tw + 10, self.y + 5
+
+    def overlaps(self, other: AngleLabel) -> bool:
+        a, b = self.box(), other.box()
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_angle_labels(joints: list[Joint], w: int, h: int,
+                       scale: float) -> list[AngleLabel]:
+    """Labels for (signal name, vertex pixel, degrees), beside each joint on the side away from the body's centre.
+    Where two would overlap (a side view draws both knees on one spot), the later one moves below the earlier and
+    both say their side ("L 170", "R 81"): one number on top of another read as the wrong leg's."""
+    fs = 0.6 * scale
+
+    def label(name: str, xy: tuple[int, int], text: str, below: AngleLabel | None = None) -> AngleLabel:
         (tw, th), _ = cv2.getTextSize(text, FONT, fs, 2)
-        # Write on the side away from the body's centre so labels do not sit on the limbs.
+        x, y = xy
         tx = x + round(12 * scale) if x > w / 2 else x - tw - round(18 * scale)
         tx = int(min(max(2, tx), w - tw - 10))
-        ty = int(min(max(th + 2, y - round(8 * scale)), h - 4))
-        cv2.rectangle(img, (tx - 3, ty - th - 4), (tx + tw + 10, ty + 5), PANEL, -1)
-        cv2.putText(img, text, (tx, ty), FONT, fs, colour, 2, cv2.LINE_AA)
-        cv2.circle(img, (tx + tw + 5, ty - th + 2), max(2, round(3 * scale)), colour, 1, cv2.LINE_AA)
+        ty = y - round(8 * scale) if below is None else below.y + below.th + 10
+        return AngleLabel(name, text, tx, int(min(max(th + 2, ty), h - 4)), tw, th)
+
+    placed: list[AngleLabel] = []
+    for name, xy, v in joints:
+        lab = label(name, xy, f"{v:.0f}")
+        for _ in range(len(placed)):  # each move goes below one earlier label: at most that many moves
+            hit = next((i for i, p in enumerate(placed) if p.overlaps(lab)), None)
+            if hit is None:
+                break
+            other = placed[hit]
+            if not other.text.startswith(("L ", "R ")):  # say its side too, where it was
+                redone = label(other.name, joints[hit][1], _sided(other.name, other.text))
+                placed[hit] = replace(redone, y=other.y)
+            lab = label(name, xy, _sided(name, lab.text), below=placed[hit])
+        placed.append(lab)
+    return placed
+
+
+def _sided(name: str, text: str) -> str:
+    side = "L" if name.startswith("left_") else "R" if name.startswith("right_") else ""
+    return text if not side or text.startswith(side + " ") else f"{side} {text}"
+
+
+def joint_readings(kin: Kinematics, exchanged: frozenset[str] = frozenset()) -> list[Joint]:
+    """(signal name, vertex pixel, degrees) of each hip and knee seen reliably, each read as the rules read it."""
+    assert kin.pose is not None and kin.pose.image_px is not None  # drawn for a detected pose only
+    px = kin.pose.image_px
+    out = []
+    for name, idx in _VERTEX.items():
+        reading = _TWIN[name] if name in exchanged else name
+        if math.isfinite(kin.value(reading)) and kin.ok(reading):
+            out.append((name, _pt(px[idx]), kin.value(reading)))
+    return out
+
+
+def draw_joint_angles(img: np.ndarray, kin: Kinematics, joint_status: dict[str, str], scale: float,
+                      exchanged: frozenset[str] = frozenset()) -> None:
+    """Each hip/knee angle written beside its joint, coloured by the rules' verdict on that joint. A reading the
+    rules took from the other leg (`exchanged`: MediaPipe swapped the two where they overlap) is written as they
+    read it, so the number beside a joint is the one its colour judges."""
+    h, w = img.shape[:2]
+    joints = joint_readings(kin, exchanged)
+    fs = 0.6 * scale
+    for (name, xy, _), lab in zip(joints, place_angle_labels(joints, w, h, scale), strict=True):
+        colour = joint_colour(joint_status.get(name))
+        cv2.circle(img, xy, max(5, round(8 * scale)), colour, -1, cv2.LINE_AA)
+        cv2.rectangle(img, *_corners(lab.box()), PANEL, -1)
+        cv2.putText(img, lab.text, (lab.x, lab.y), FONT, fs, colour, 2, cv2.LINE_AA)
+        cv2.circle(img, (lab.x + lab.tw + 5, lab.y - lab.th + 2), max(2, round(3 * scale)), colour, 1, cv2.LINE_AA)
+
+
+def _corners(box: tuple[int, int, int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (box[0], box[1]), (box[2], box[3])
 
 
 def counter_lines(hud: Hud) -> list[str]:

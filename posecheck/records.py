@@ -113,6 +113,9 @@ class TrackerState:
     view: str
     events: tuple[Event, ...]
     joint_status: dict[str, str]
+    # Readings the rules took from the other leg this frame (where the legs overlap MediaPipe may exchange them:
+    # see engine.reps._check_values); the overlay writes each joint's label with what the rules judged.
+    exchanged: frozenset[str] = frozenset()
 
     @property
     def cue(self) -> str | None:

@@ -262,5 +262,5 @@ def hud_from_state(exercise: Exercise, state: TrackerState) -> Hud:
         target_reps=t.reps_per_side if exercise.per_side else t.reps_total,
         hold_s=state.hold_s, hold_target_s=t.hold_s if state.hold_s is not None else None, phase=state.phase,
         cue=state.cues[0] if state.cues else None, cue_severity=state.cue_severity, status=state.status,
-        joint_status=state.joint_status,
+        joint_status=state.joint_status, exchanged=state.exchanged,
     )

@@ -492,7 +492,12 @@ def test_single_leg_raise_lower_legs_naming_flickering_at_the_top_is_one_good_ho
     frames = [frame(0, (178.0, 90.0))] * 30 + [frame(v, (178.0, 90.0)) for v in ramp(0, 45, 1.5)]
     frames += [frame(45, knees) for knees in top] + [frame(v, (178.0, 90.0)) for v in ramp(45, 0, 1.5)]
     frames += [frame(0, (178.0, 90.0))] * 30
-    tr, _ = run("single_leg_raise", frames)
+    tr, states = run("single_leg_raise", frames)
     assert [r.side for r in tr.reps] == ["left"]
     assert "knee_bent" not in tr.reps[0].faults
     assert tr.reps[0].hold_s >= len(top) / FPS - 0.5
+    # The overlay is told which readings the rules took from the other leg: the knees, while named the other way.
+    first = 30 + len(ramp(0, 45, 1.5))
+    seen = [states[first + i].exchanged for i, knees in enumerate(top) if knees == exchanged]
+    assert seen and all(x == {"left_knee", "right_knee"} for x in seen[3:])
+    assert not any(states[first + i].exchanged for i, knees in enumerate(top) if knees == kept)

@@ -22,7 +22,7 @@ from posecheck.engine.holds import HoldStrategy
 from posecheck.engine.primitives import Debounce
 from posecheck.engine.recorder import Recorder, Strategy
 from posecheck.engine.reps import RepStrategy
-from posecheck.engine.signals import usable_values
+from posecheck.engine.signals import Values, usable_values
 from posecheck.exercises import Exercise
 from posecheck.kinematics import Kinematics
 from posecheck.records import Event, FaultEvent, HoldRecord, RepRecord, TrackerState
@@ -125,7 +125,7 @@ class Tracker:
         check_values = self.strategy.update(t, dt, kin, values, events)
         self.checks.run(t, check_values, self.strategy.phase, self._active_side(),
                         partial(self._rec.fault, events=events))
-        return self._state(t, kin, events, None)
+        return self._state(t, kin, events, None, exchanged_readings(values, check_values))
 
     def finish(self) -> list[Event]:
         """Close what is open at the end of a clip/stream (a hold in progress is kept)."""
@@ -205,7 +205,8 @@ class Tracker:
             return "Put the camera at your side, at floor height: I can't see this from here"
         return _VIEW_CUES.get(self.ex.views[0], "Change the camera angle")
 
-    def _state(self, t: float, kin: Kinematics, events: list[Event], status: str | None) -> TrackerState:
+    def _state(self, t: float, kin: Kinematics, events: list[Event], status: str | None,
+               exchanged: frozenset[str] = frozenset()) -> TrackerState:
         if status is None and (other := self.strategy.wrong_side()) is not None:
             status = f"That's your {other} leg: this set is for the {self.sides[0]}"
         by = self.reps_by_side
@@ -216,7 +217,16 @@ class Tracker:
             hold_s=self.strategy.shown_hold_s(), hold_target_s=self.ex.targets.hold_s,
             cues=tuple(c.cue for c in self.checks.raised()), cue_severity=self.checks.severity(), status=status,
             view=kin.view, events=tuple(events), joint_status=self.checks.joint_status(phase, self._active_side()),
+            exchanged=exchanged,
         )
+
+
+def exchanged_readings(values: Values, check_values: Values) -> frozenset[str]:
+    """The signals the rules read from the other leg (a strategy hands back its own values unless it did)."""
+    if check_values is values:
+        return frozenset()
+    return frozenset(n for n, v in check_values.items() if n.startswith(("left_", "right_"))
+                     and v != values.get(n) and not (math.isnan(v) and math.isnan(values.get(n, math.nan))))
 
 
 def _strategy(exercise: Exercise, sides: tuple[str, ...], checks: FormChecks, rec: Recorder,
