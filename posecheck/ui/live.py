@@ -253,8 +253,8 @@ def _counted_within(snap: LiveSnapshot, window_s: float) -> bool:
     """A rep or hold was counted less than `window_s` ago (wall clock, as the page sees the counts grow)."""
     seq, now = snap.rep_seq + snap.hold_seq, time.monotonic()
     last_seq, at = st.session_state.get(COUNTED_KEY, (0, -float("inf")))
-    if seq != last_seq:
-        st.session_state[COUNTED_KEY] = (seq, now)
+    if seq != last_seq:  # grew: counted just now; fell: a new session, nothing counted in it yet
+        st.session_state[COUNTED_KEY] = (seq, now if seq > last_seq else -float("inf"))
         return seq > last_seq
     return now - at < window_s
 
