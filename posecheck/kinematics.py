@@ -31,6 +31,16 @@ SIGNALS: tuple[str, ...] = (
     "left_hip", "right_hip", "left_knee", "right_knee",
     "trunk_incline", "left_thigh_incline", "right_thigh_incline",
 )  # fmt: skip
+
+
+def twin(name: str) -> str:
+    """The other leg's signal (left_knee <-> right_knee); a signal of neither side is its own twin."""
+    for a, b in (("left_", "right_"), ("right_", "left_")):
+        if name.startswith(a):
+            return b + name[len(a):]
+    return name
+
+
 # Landmark triples (a, vertex, c) for the interior angles.
 _JOINTS = {
     "left_hip": (P.LEFT_SHOULDER, P.LEFT_HIP, P.LEFT_KNEE),

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from posecheck import pose as P
-from posecheck.kinematics import Kinematics
+from posecheck.kinematics import Kinematics, twin
 
 # RGB colours for joint status: in range / close to the limit / out of range, and neutral.
 COLOURS = {"ok": (46, 204, 113), "close": (255, 193, 7), "bad": (231, 76, 60), "none": (236, 240, 241)}
@@ -24,7 +24,6 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 # Which landmark is the vertex of each joint signal (where its angle is written).
 _VERTEX = {"left_hip": P.LEFT_HIP, "right_hip": P.RIGHT_HIP, "left_knee": P.LEFT_KNEE, "right_knee": P.RIGHT_KNEE}
-_TWIN = {"left_hip": "right_hip", "right_hip": "left_hip", "left_knee": "right_knee", "right_knee": "left_knee"}
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ def joint_readings(kin: Kinematics, exchanged: frozenset[str] = frozenset()) -> 
     px = kin.pose.image_px
     out = []
     for name, idx in _VERTEX.items():
-        reading = _TWIN[name] if name in exchanged else name
+        reading = twin(name) if name in exchanged else name
         if math.isfinite(kin.value(reading)) and kin.ok(reading):
             out.append((name, _pt(px[idx]), kin.value(reading)))
     return out

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from posecheck.engine import Tracker
 from posecheck.exercises import Exercise
-from posecheck.kinematics import SIGNALS, Kinematics
+from posecheck.kinematics import SIGNALS, Kinematics, twin
 from posecheck.records import (
     FaultEvent,
     HoldRecord,
@@ -44,9 +44,11 @@ class AngleSeries:
     view: list[str] = field(default_factory=list)
 
     def add(self, kin: Kinematics, state: TrackerState) -> None:
+        """One frame; a reading the rules took from the other leg (`state.exchanged`) is plotted as they read it,
+        as the video's joint labels write it."""
         self.t_s.append(round(kin.t_s, 4))
         for n in SIGNALS:
-            v = kin.value(n)
+            v = kin.value(twin(n) if n in state.exchanged else n)
             self.values[n].append(round(v, 2) if math.isfinite(v) else math.nan)
         self.detected.append(kin.detected)
         self.phase.append(state.phase)

@@ -1,4 +1,5 @@
-"""Joint angle labels on the video: beside their joints, never on top of each other."""
+"""Joint angles as the user sees them: labels on the video beside their joints, never on top of each other, and
+the video's labels and the Review page's angle plot both as the rules read the joints."""
 
 from __future__ import annotations
 
@@ -55,3 +56,19 @@ def test_a_reading_the_rules_took_from_the_other_leg_is_written_as_they_read_it(
     swapped = {name: round(v) for name, _, v in joint_readings(kin, frozenset({"left_knee", "right_knee"}))}
     assert swapped["left_knee"] == plain["right_knee"] and swapped["right_knee"] == plain["left_knee"]
     assert swapped["left_hip"] == plain["left_hip"]
+
+
+def test_the_angle_plot_reads_the_joints_as_the_video_labels_do():
+    from dataclasses import replace
+
+    from posecheck.records import TrackerState
+    from posecheck.report import AngleSeries
+
+    kin = _raise_top_kinematics()
+    series = AngleSeries()
+    state = TrackerState.blank(0.0, "side", None)
+    series.add(kin, state)
+    series.add(kin, replace(state, exchanged=frozenset({"left_knee", "right_knee"})))
+    assert series.values["left_knee"] == [round(kin.value("left_knee"), 2), round(kin.value("right_knee"), 2)]
+    assert series.values["right_knee"][1] == round(kin.value("left_knee"), 2)
+    assert series.values["left_hip"][0] == series.values["left_hip"][1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from posecheck.exercises import PER_SIDE_BASES, Condition
-from posecheck.kinematics import Kinematics
+from posecheck.kinematics import Kinematics, twin
 
 Values = dict[str, float]
 
@@ -43,10 +43,8 @@ def mirror(values: Values, conds: tuple[Condition, ...], side: str) -> Values:
     out = dict(values)
     for c in conds:
         for name in c.expr.names(side):
-            for a, b in (("left_", "right_"), ("right_", "left_")):
-                if name.startswith(a):
-                    twin = b + name[len(a):]
-                    out[name], out[twin] = values.get(twin, math.nan), values.get(name, math.nan)
+            if (other := twin(name)) != name:
+                out[name], out[other] = values.get(other, math.nan), values.get(name, math.nan)
     return out
 
 
