@@ -2,16 +2,16 @@
 
     python bench/bench_pipeline.py [CLIP] [--repeat N]
 
-Prints frames/s for (1) bare MediaPipe inference on frames already decoded into memory, (2) the whole
-`posecheck angles` pipeline (decode, pose, kinematics, smoothing), their ratio (goal >= 0.90), the
-per-frame cost of kinematics + smoothing alone, and the peak memory of each stage. Without CLIP it
-generates a 10 s synthetic squat clip (640x480, 30 fps) first.
+Prints frames/s for (1) bare MediaPipe inference on frames already decoded into memory (as many inference
+threads as the pipeline uses), (2) the whole `posecheck angles` pipeline (decode, pose, kinematics, smoothing),
+their ratio (goal >= 0.90), the per-frame cost of kinematics + smoothing alone, and the peak memory of each
+stage. Without CLIP it generates a 10 s synthetic squat clip (640x480, 30 fps) first.
 
-Then chunk-parallel analysis (posecheck.parallel, --jobs workers, default every core) on the clip looped
-to at least 20 s: whole analyses (decode, pose, kinematics, engine) per second of the sequential path
-and the parallel one (first call with the worker pool's start, then warm), against bare single-stream
-MediaPipe (goal >= 1.6x on 2 cores) and against the sequential pipeline; and the ceiling: as many bare
-MediaPipe processes as workers running at once (no decoding, no counting), summed, against one stream.
+Then both cores for one clip, on the clip looped to at least 20 s: whole analyses (decode, pose, kinematics,
+engine) per second of the sequential path (one process; its pose inference on every core, POSECHECK_POSE_THREADS)
+and of chunk-parallel analysis (posecheck.parallel, --jobs worker processes), against bare single-stream
+MediaPipe as it runs by default (one inference thread; goal >= 1.6x on 2 cores), against bare MediaPipe as
+threaded as the analysis, and the ceiling of a split: as many bare MediaPipe processes as workers at once.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bare_mediapipe(frames: list[np.ndarray]) -> float:
-    import mediapipe as mp
+def bare_mediapipe(frames: list[np.ndarray], threads: int = 1) -> float:
+    """Frames/s of MediaPipe alone on frames in memory; threads=1 is MediaPipe's own default on a desktop."""
+    from posecheck.pose import mediapipe_pose
 
     # The same graph posecheck runs (its own smoothing off: posecheck filters the angles itself).
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1, smooth_landmarks=False) as pose:
+    with mediapipe_pose(threads, static_image_mode=False, model_complexity=1, smooth_landmarks=False) as pose:
         pose.process(frames[0])  # graph warm-up is not throughput
         t0 = time.perf_counter()
         for rgb in frames:
@@ -193,35 +194,48 @@ def analysis_fps(clip: Path, jobs: int) -> float:
 
 
 def parallel_section(clip: Path, jobs: int, repeat: int) -> None:
-    """Chunk-parallel against bare MediaPipe and the sequential pipeline, on a clip of at least 20 s."""
+    """Both cores for one clip, on a clip of at least 20 s: the sequential analysis (its pose model's inference
+    threaded over the cores) and chunk-parallel analysis (`jobs` worker processes), against bare single-stream
+    MediaPipe as it runs by default (one inference thread) and as threaded as the analysis."""
+    from posecheck.pose import default_pose_threads
     from posecheck.sources import open_video
 
     frames = [f.rgb for f in open_video(clip)]
+    threads = default_pose_threads()
 
     with tempfile.TemporaryDirectory() as d:
         info = open_video(clip).info
         times = max(1, int(np.ceil(20.0 / max(info.duration_s, 0.1))))
         long_clip = looped(clip, times, Path(d) / "long.mp4") if times > 1 else clip
         n = open_video(long_clip).info
-        print(f"\nchunk-parallel ({jobs} jobs) on {n.duration_s:.1f} s ({clip.name} x{times}):")
-        cold = analysis_fps(long_clip, jobs)  # includes starting the worker pool (once per process)
-        bares, seq, par, ceil = [], [], [], []
-        for _ in range(max(1, repeat)):  # alternate so machine noise hits all four alike
+        print(f"\nboth cores for one clip ({threads} inference threads; {jobs} jobs) on {n.duration_s:.1f} s "
+              f"({clip.name} x{times}):")
+        cold = analysis_fps(long_clip, jobs) if jobs > 1 else 0.0  # includes starting the worker pool
+        bares, bares_mt, seq, par, ceil = [], [], [], [], []
+        for _ in range(max(1, repeat)):  # alternate so machine noise hits all alike
             bares.append(bare_mediapipe(frames))
+            bares_mt.append(bare_mediapipe(frames, threads))
             ceil.append(bare_mediapipe_processes(clip, jobs) if jobs > 1 else bares[-1])
             seq.append(analysis_fps(long_clip, 1))
-            par.append(analysis_fps(long_clip, jobs))
-    bare, s, p, c = max(bares), max(seq), max(par), max(ceil)
-    print(f"bare MediaPipe, one stream:           {bare:7.1f} frames/s   runs={[round(x, 1) for x in bares]}")
-    print(f"bare MediaPipe, {jobs} processes at once: {c:7.1f} frames/s   runs={[round(x, 1) for x in ceil]}   "
-          f"= {c / bare:.3f}x one stream: the most any {jobs}-way split can reach here")
-    print(f"sequential analysis (jobs=1):         {s:7.1f} frames/s   runs={[round(x, 1) for x in seq]}")
-    print(f"chunk-parallel analysis (warm pool):  {p:7.1f} frames/s   runs={[round(x, 1) for x in par]}")
-    print(f"chunk-parallel, first call (cold):    {cold:7.1f} frames/s   (includes starting {jobs} workers)")
-    print(f"ratio parallel / bare MediaPipe:      {p / bare:7.3f}   (goal >= 1.6 on 2 cores); cold {cold / bare:.3f}")
-    print(f"ratio parallel / sequential:          {p / s:7.3f}")
-    print(f"ratio parallel / {jobs} bare processes:    {p / c:7.3f}   (the split's efficiency: decoding, warm-up "
-          f"frames, counting)")
+            par.append(analysis_fps(long_clip, jobs) if jobs > 1 else seq[-1])
+    bare, bare_mt, s, p, c = max(bares), max(bares_mt), max(seq), max(par), max(ceil)
+
+    def runs(xs: list[float]) -> str:
+        return f"runs={[round(x, 1) for x in xs]}"
+
+    print(f"bare MediaPipe, one stream (1 thread):  {bare:7.1f} frames/s   {runs(bares)}   (MediaPipe's default)")
+    print(f"bare MediaPipe, one stream, {threads} threads: {bare_mt:7.1f} frames/s   {runs(bares_mt)}   "
+          f"= {bare_mt / bare:.3f}x")
+    print(f"bare MediaPipe, {jobs} processes at once:  {c:7.1f} frames/s   {runs(ceil)}   = {c / bare:.3f}x")
+    print(f"sequential analysis (jobs=1, {threads} threads): {s:7.1f} frames/s   {runs(seq)}")
+    print(f"chunk-parallel analysis (warm pool):    {p:7.1f} frames/s   {runs(par)}")
+    if jobs > 1:
+        print(f"chunk-parallel, first call (cold):      {cold:7.1f} frames/s   (includes starting {jobs} workers)")
+    print(f"ratio sequential / bare MediaPipe:      {s / bare:7.3f}   (goal >= 1.6 on 2 cores: the default path)")
+    print(f"ratio parallel / bare MediaPipe:        {p / bare:7.3f}")
+    print(f"ratio sequential / bare, {threads} threads:    {s / bare_mt:7.3f}   (the analysis's own cost: decoding, "
+          f"the second-person check, counting)")
+    print(f"ratio parallel / sequential:            {p / s:7.3f}")
 
 
 def main() -> int:
@@ -240,6 +254,7 @@ def main() -> int:
         clip = generate_clip("squat", Path(tmp.name) / "squat.mp4", reps=4)
 
     from posecheck.parallel import default_jobs
+    from posecheck.pose import default_pose_threads
     from posecheck.sources import open_video
 
     jobs = args.jobs or default_jobs()
@@ -251,7 +266,7 @@ def main() -> int:
     print(f"clip: {clip}  frames={len(frames)}  size={frames[0].shape[1]}x{frames[0].shape[0]}")
     bare, pipe = [], []
     for _ in range(max(1, args.repeat)):  # alternate so machine noise hits both alike
-        bare.append(bare_mediapipe(frames))
+        bare.append(bare_mediapipe(frames, default_pose_threads()))  # as threaded as the pipeline's
         pipe.append(whole_pipeline(clip)[0])
     del frames
     b, p = max(bare), max(pipe)

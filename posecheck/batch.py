@@ -121,9 +121,17 @@ def done_row(json_path: Path, key: str) -> dict[str, Any] | None:
 # --- one clip (runs in a Dask worker) ------------------------------------------------------------
 
 
-def analyse_one(path: str, settings: BatchSettings, key: str) -> dict[str, Any]:
-    """{"row": table row, "report": analyze --json's object or None}; every failure becomes an error row."""
+def analyse_one(path: str, settings: BatchSettings, key: str,
+                streams_by_host: dict[str, int] | None = None) -> dict[str, Any]:
+    """{"row": table row, "report": analyze --json's object or None}; every failure becomes an error row.
+
+    `streams_by_host`: how many clips each machine analyses at once (its workers' threads), so this one's pose
+    model takes its share of the machine's cores (POSECHECK_POSE_THREADS, if the worker has it, wins)."""
     os.environ.setdefault("GLOG_minloglevel", "2")
+    if streams_by_host and (streams := streams_by_host.get(_worker_host() or "")):
+        from posecheck.pose import share_cores
+
+        share_cores(streams)
     t0 = time.perf_counter()
     row: dict[str, Any] = {c: None for c in COLUMNS} | {"clip": Path(path).name, "path": path, "key": key}
     try:
@@ -141,6 +149,29 @@ def analyse_one(path: str, settings: BatchSettings, key: str) -> dict[str, Any]:
     row.update(row_from_report(data))
     row["seconds"] = round(time.perf_counter() - t0, 2)
     return {"row": row, "report": data}
+
+
+def _worker_host() -> str | None:
+    """The host of the Dask worker running this task (None outside one)."""
+    try:
+        from distributed import get_worker
+
+        return _host(get_worker().address)
+    except (ImportError, ValueError):
+        return None
+
+
+def _host(address: str) -> str:
+    return address.split("://", 1)[-1].rsplit(":", 1)[0]
+
+
+def streams_per_host(workers: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Clips each host runs at once: the threads of its Dask workers (`scheduler_info()["workers"]`), summed."""
+    out: dict[str, int] = {}
+    for address, info in workers.items():
+        host = _host(address)
+        out[host] = out.get(host, 0) + max(1, int(info.get("nthreads") or 1))
+    return out
 
 
 def row_from_report(data: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +237,8 @@ def _run_on_cluster(clips: Sequence[Path], names: Sequence[str], todo: Sequence[
     keys = dict(todo)
     try:
         with Client(scheduler or cluster, timeout="30s") as client:
-            futures = {client.submit(analyse_one, str(clips[i].resolve()), settings, key, pure=False,
+            streams = streams_per_host(client.scheduler_info()["workers"])
+            futures = {client.submit(analyse_one, str(clips[i].resolve()), settings, key, streams, pure=False,
                                      key=f"posecheck-{key}-{i}"): i for i, key in todo}
             for done, fut in enumerate(as_completed(futures), 1):
                 i = futures[fut]

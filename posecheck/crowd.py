@@ -71,8 +71,9 @@ class SecondPersonCheck:
     or use as a context manager)."""
 
     def __init__(self, interval_s: float = 1.0, margin: float = 0.15, confirm: int = 2,
-                 detector: Estimator | None = None) -> None:
+                 detector: Estimator | None = None, threads: int | None = None) -> None:
         self.interval_s = interval_s
+        self.threads = threads  # the detector's inference threads (None: pose.default_pose_threads)
         self.margin = margin
         self.confirm = confirm
         self.warning: str | None = None
@@ -103,7 +104,7 @@ class SecondPersonCheck:
         if scale < 1.0:
             masked = cv2.resize(masked, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         if self._detector is None:
-            self._detector = PoseEstimator(static=True)
+            self._detector = PoseEstimator(static=True, threads=self.threads)
         self.checks += 1
         found = self._detector.process(masked, 0.0)
         other = body_box(found)

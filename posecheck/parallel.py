@@ -80,6 +80,7 @@ class ChunkTask:
     model_path: str | None
     max_side: int | None
     crowd: bool
+    threads: int = 1  # inference threads of the worker's graphs (the cores shared out between the workers)
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ class Recording:
 
 
 def plan_tasks(path: str | Path, info: VideoInfo, scan: ClipScan, model_path: str | Path | None,
-               max_side: int | None, crowd: bool) -> list[ChunkTask]:
+               max_side: int | None, crowd: bool, jobs: int = 1) -> list[ChunkTask]:
     """One task a chunk of the clip's plan (`chunks.plan_chunks`: it depends on the clip, not on the workers)."""
+    threads = pose_module.default_pose_threads(streams=jobs)
     return [ChunkTask(i, str(path), info.rotation_deg, tuple(int(p) for p in scan.pts[c.warm:c.stop]),
-                      c.start - c.warm, scan.t0, str(model_path) if model_path else None, max_side, crowd)
+                      c.start - c.warm, scan.t0, str(model_path) if model_path else None, max_side, crowd, threads)
             for i, c in enumerate(plan_chunks(scan.times_s))]
 
 
@@ -115,8 +117,8 @@ def record_chunk(task: ChunkTask, progress_q: Any = None) -> ChunkResult:
     """Runs in a worker process: decode the chunk (from the keyframe before it), a fresh graph, poses out."""
     from posecheck.crowd import SecondPersonCheck
 
-    est = pose_module.PoseEstimator(task.model_path)  # fresh per chunk: a graph's state must not leak across
-    crowd = SecondPersonCheck() if task.crowd else None
+    est = pose_module.PoseEstimator(task.model_path, threads=task.threads)  # fresh per chunk: no state leaks
+    crowd = SecondPersonCheck(threads=task.threads) if task.crowd else None
     poses: list[pose_module.PoseFrame] = []
     warm: list[pose_module.PoseFrame] = []
     size: tuple[int, int] | None = None
@@ -276,7 +278,7 @@ def record_parallel(path: str | Path, info: VideoInfo, jobs: int, *, model_path:
         return None
     try:
         scan = scan_clip(path)
-        tasks = plan_tasks(path, info, scan, model_path, max_side, crowd)
+        tasks = plan_tasks(path, info, scan, model_path, max_side, crowd, jobs)
         if len(tasks) < 2:
             return None
         results = sorted(_run_tasks(tasks, jobs, progress, len(scan.pts)), key=lambda r: r.index)

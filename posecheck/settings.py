@@ -40,6 +40,9 @@ VARIABLES = (
     Variable("POSECHECK_JOBS", "jobs", "Processes running the pose model over a clip's time chunks, on the Review "
              "page and in the CLI (`--jobs` wins over it): a positive whole number; any value of 2 or more gives the "
              "same results, a little apart from one process's. Default: 1."),
+    Variable("POSECHECK_POSE_THREADS", "pose_threads", "Threads for the pose model's inference in each stream "
+             "(a positive whole number, at most 4): the poses are the same whatever it is, only the speed changes. "
+             "Default: the usable cores, shared out between the streams running at once."),
     Variable("POSECHECK_VERBOSE", "verbose", "`1` keeps MediaPipe's own log lines on stderr (hidden by default)."),
 )
 
@@ -53,6 +56,7 @@ class Settings:
     max_upload_mb: str = ""  # raw text: ui/analysis.upload_limit_mb judges it against the server's ceiling
     ice_servers: str = ""  # raw JSON: live.ice_servers_from_env parses it and says what is wrong
     jobs: str = ""  # raw text: parallel.default_jobs reads a positive whole number, anything else is every core
+    pose_threads: str = ""  # raw text: pose.default_pose_threads reads a positive whole number, else the cores
     verbose: bool = False
 
     @classmethod
@@ -73,6 +77,7 @@ class Settings:
             max_upload_mb=text("POSECHECK_MAX_UPLOAD_MB"),
             ice_servers=text("POSECHECK_ICE_SERVERS"),
             jobs=text("POSECHECK_JOBS"),
+            pose_threads=text("POSECHECK_POSE_THREADS"),
             verbose=text("POSECHECK_VERBOSE").lower() not in ("", "0", "false", "no", "off"),
         )
 

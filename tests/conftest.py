@@ -27,6 +27,17 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         config.stash[UNITS] = True
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Each xdist worker's pose models take their share of the cores (as `posecheck batch` workers do), so
+    workers running MediaPipe at once do not spin threads against each other. Inherited by the app servers
+    and CLIs the tests start; the poses are the same whatever the share."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers > 1:
+        from posecheck.pose import default_pose_threads
+
+        os.environ.setdefault("POSECHECK_POSE_THREADS", str(default_pose_threads(streams=workers)))
+
+
 # Tests that share recorded poses run on one worker, so one records while the other works on something else:
 # a module is one unit of work, except these, split by the clip their parameters name. (xdist's own
 # `xdist_group` marks never reach its scheduler under pytest 9.2, which no longer reads `item._nodeid`.)
