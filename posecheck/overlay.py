@@ -157,9 +157,10 @@ def draw_joint_angles(img: np.ndarray, kin: Kinematics, joint_status: dict[str, 
     h, w = img.shape[:2]
     joints = joint_readings(kin, exchanged)
     fs = 0.6 * scale
-    for (name, xy, _), lab in zip(joints, place_angle_labels(joints, w, h, scale), strict=True):
+    for name, xy, _ in joints:  # every dot before any label: a side view puts one hip's dot on the other's label
+        cv2.circle(img, xy, max(5, round(8 * scale)), joint_colour(joint_status.get(name)), -1, cv2.LINE_AA)
+    for (name, _, _), lab in zip(joints, place_angle_labels(joints, w, h, scale), strict=True):
         colour = joint_colour(joint_status.get(name))
-        cv2.circle(img, xy, max(5, round(8 * scale)), colour, -1, cv2.LINE_AA)
         cv2.rectangle(img, *_corners(lab.box()), PANEL, -1)
         cv2.putText(img, lab.text, (lab.x, lab.y), FONT, fs, colour, 2, cv2.LINE_AA)
         cv2.circle(img, (lab.x + lab.tw + 5, lab.y - lab.th + 2), max(2, round(3 * scale)), colour, 1, cv2.LINE_AA)

@@ -9,7 +9,7 @@ import numpy as np
 
 from posecheck import pose as P
 from posecheck.kinematics import compute_kinematics
-from posecheck.overlay import Hud, draw_overlay, joint_readings, place_angle_labels
+from posecheck.overlay import COLOURS, Hud, draw_overlay, joint_readings, place_angle_labels
 from posecheck.pose import PoseFrame
 
 
@@ -72,3 +72,26 @@ def test_the_angle_plot_reads_the_joints_as_the_video_labels_do():
     assert series.values["left_knee"] == [round(kin.value("left_knee"), 2), round(kin.value("right_knee"), 2)]
     assert series.values["right_knee"][1] == round(kin.value("left_knee"), 2)
     assert series.values["left_hip"][0] == series.values["left_hip"][1]
+
+
+def test_no_joint_dot_is_drawn_over_another_joints_label():
+    # A side-on squat: the far hip's vertex lies just left of the near one's, where the near hip's label goes.
+    lm = np.zeros((33, 3))
+    lm[P.LEFT_SHOULDER], lm[P.RIGHT_SHOULDER] = (300, 100, 0), (292, 100, 0)
+    lm[P.LEFT_HIP], lm[P.RIGHT_HIP] = (260, 250, 0), (236, 246, 0)
+    lm[P.LEFT_KNEE], lm[P.RIGHT_KNEE] = (380, 250, 0), (360, 256, 0)
+    lm[P.LEFT_ANKLE], lm[P.RIGHT_ANKLE] = (360, 380, 0), (345, 382, 0)
+    lm[P.NOSE] = lm[P.LEFT_EAR] = lm[P.RIGHT_EAR] = (320, 60, 0)
+    kin = compute_kinematics(PoseFrame(0.0, 640, 400, lm, lm / 1000, np.ones(33)), fix_sides=False)
+    joints = joint_readings(kin)
+    assert {"left_hip", "right_hip"} <= {name for name, _, _ in joints}
+    scale = max(0.45, 400 / 720)  # as draw_overlay scales a 640x400 frame
+    labels = {lab.name: lab for lab in place_angle_labels(joints, 640, 400, scale)}
+    x0, y0, x1, y1 = labels["left_hip"].box()
+    assert x0 <= 236 <= x1 and y0 <= 246 <= y1  # the far hip's dot falls inside the near hip's label
+
+    out = draw_overlay(np.zeros((400, 640, 3), np.uint8), kin,
+                       Hud("Squat", joint_status={"left_hip": "ok", "right_hip": "bad"}))
+    box = out[y0:y1, x0:x1]
+    assert not (box == COLOURS["bad"]).all(axis=-1).any()  # the far hip's red dot is under the label, not on it
+    assert (box == COLOURS["ok"]).all(axis=-1).any()  # and the label's own number is there
