@@ -216,3 +216,5 @@ def test_the_set_complete_moment_and_the_stopped_stats_line(tmp_path: Path, monk
     assert not at.exception, at.exception
     [stats] = [c.value for c in at.caption if "frames" in c.value and "person found" in c.value]
     assert stats.startswith("Camera off · frames ") and "fps" not in stats, stats
+    [sets] = [d.value for d in at.dataframe if "Target met" in d.value.columns]
+    assert list(sets["Result"]) == ["2 reps"] and list(sets["Target met"]) == ["yes"]

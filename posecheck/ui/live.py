@@ -199,7 +199,8 @@ def _counters(snap: LiveSnapshot, ex: Exercise) -> None:
 
 def _sets_table(sets: tuple[SetResult, ...]) -> None:
     rows = [{"Set": s.number, "Exercise": s.exercise_name, "Result": webcam.set_words(s), "Partial": s.partial,
-             "Faults": len(s.faults), "Time (s)": s.duration_s, "Target": "✓" if s.target_reached else "–",
+             "Faults": len(s.faults), "Time (s)": s.duration_s,
+             "Target met": "yes" if s.target_reached else "no",  # a bare "–" under "Target" read as no target
              "Ended": s.ended} for s in reversed(sets)]
     st.dataframe(rows, hide_index=True, width="stretch")
 
