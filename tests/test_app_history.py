@@ -234,3 +234,22 @@ def test_sessions_named_by_exercise_counted_as_sessions_and_pluralised(db, downl
     assert any(o == "Old move" for o in at.selectbox(key="history_exercise").options)
     rows = csv_rows(downloads)
     assert [r["exercise_name"] for r in rows if r["exercise"] == "old_move"] == ["Old move"]
+
+
+def test_trend_charts_share_a_time_axis_of_whole_days():
+    # One set alone fitted the axis to a second of its own and labelled it ":23" (browser screenshot).
+    import altair as alt
+    import pandas as pd
+
+    from posecheck.ui.history import trend_x
+
+    def axis(*times: datetime) -> dict:
+        df = pd.DataFrame({"When": list(times)})
+        return alt.Chart(df).mark_point().encode(x=trend_x(df)).to_dict()["encoding"]["x"]
+
+    one = axis(datetime(2026, 12, 3, 17, 35, 23))
+    assert one["scale"]["domain"] == [{"year": 2026, "month": 12, "date": 3}, {"year": 2026, "month": 12, "date": 4}]
+    assert one["axis"]["format"] == "%b %d" and one["axis"]["tickCount"] == {"interval": "day", "step": 1}
+    many = axis(datetime(2026, 11, 17, 12), datetime(2026, 12, 3, 9))
+    assert many["scale"]["domain"][0] == {"year": 2026, "month": 11, "date": 17}
+    assert many["scale"]["domain"][1] == {"year": 2026, "month": 12, "date": 4}

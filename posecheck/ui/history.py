@@ -165,20 +165,35 @@ def _trends(sets: list[SetResult], names: dict[str, str]) -> None:
         if rom.empty:
             st.caption("No reps with a measured range of motion yet.")
         else:
-            st.altair_chart(_line(rom, "Range of motion (deg)", "degrees"), width="stretch")
+            st.altair_chart(_line(rom, "Range of motion (deg)", "degrees", df), width="stretch")
     holds = df[df["Hold (s)"] > 0]
     with c2:
         st.markdown("**Time in holds** (per set)")
         if holds.empty:
             st.caption("No timed holds yet.")
         else:
-            st.altair_chart(_line(holds, "Hold (s)", "seconds"), width="stretch")
+            st.altair_chart(_line(holds, "Hold (s)", "seconds", df), width="stretch")
 
 
-def _line(df: pd.DataFrame, field: str, unit: str) -> alt.Chart:
+def trend_x(all_sets: pd.DataFrame) -> alt.X:
+    """The trends' shared time axis: whole days from the first set's to the last's (at least one), labelled by
+    date. Fitted to its own points, a chart with one set zoomed to a second and labelled it ":23"."""
+    when = pd.to_datetime(all_sets["When"]).dropna()
+    first = when.min().normalize() if not when.empty else pd.Timestamp.now().normalize()
+    last = max(when.max().normalize() if not when.empty else first, first) + pd.Timedelta(days=1)
+
+    def day(t: pd.Timestamp) -> alt.DateTime:
+        return alt.DateTime(year=t.year, month=t.month, date=t.day)
+
+    ticks = {"tickCount": {"interval": "day", "step": 1}} if (last - first).days <= 7 else {}  # never hours
+    return alt.X("When:T", title=None, scale=alt.Scale(domain=[day(first), day(last)]),
+                 axis=alt.Axis(format="%b %d", **ticks))
+
+
+def _line(df: pd.DataFrame, field: str, unit: str, all_sets: pd.DataFrame) -> alt.Chart:
     legend = alt.Legend(orient="bottom", columns=2)
     return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("When:T", title=None), y=alt.Y(f"{field}:Q", title=unit),
+        x=trend_x(all_sets), y=alt.Y(f"{field}:Q", title=unit),
         color=alt.Color("Exercise:N", legend=legend), tooltip=["When:T", "Exercise", "Side", f"{field}:Q", "Reps"]
     ).properties(height=240)
 
