@@ -185,9 +185,9 @@ def trend_x(all_sets: pd.DataFrame) -> alt.X:
     def day(t: pd.Timestamp) -> alt.DateTime:
         return alt.DateTime(year=t.year, month=t.month, date=t.day)
 
-    ticks = {"tickCount": {"interval": "day", "step": 1}} if (last - first).days <= 7 else {}  # never hours
+    days = alt.TimeIntervalStep(interval="day", step=1) if (last - first).days <= 7 else alt.Undefined  # no hours
     return alt.X("When:T", title=None, scale=alt.Scale(domain=[day(first), day(last)]),
-                 axis=alt.Axis(format="%b %d", **ticks))
+                 axis=alt.Axis(format="%b %d", tickCount=days))
 
 
 def _line(df: pd.DataFrame, field: str, unit: str, all_sets: pd.DataFrame) -> alt.Chart:
