@@ -501,3 +501,18 @@ def test_single_leg_raise_lower_legs_naming_flickering_at_the_top_is_one_good_ho
     seen = [states[first + i].exchanged for i, knees in enumerate(top) if knees == exchanged]
     assert seen and all(x == {"left_knee", "right_knee"} for x in seen[3:])
     assert not any(states[first + i].exchanged for i, knees in enumerate(top) if knees == kept)
+
+
+@pytest.mark.parametrize(("case", "top_knee", "top_frames", "cue"), [
+    ("bent knee held 5 s", 120.0, 150, "Hold 5 s at the top with good form"),  # the clock stopped: say why
+    ("straight leg held 2 s", 178.0, 60, "Hold 5 s at the top"),
+])
+def test_a_hold_cut_short_by_a_form_fault_says_so(case, top_knee, top_frames, cue):
+    def frame(work: float, top: bool) -> dict:
+        return {"left_thigh_incline": work, "right_thigh_incline": 45.0, "trunk_incline": 88.0,
+                "left_knee": top_knee if top else 178.0, "right_knee": 90.0}
+    frames = [frame(0, False)] * 30 + [frame(v, v > 40) for v in ramp(0, 45, 1.5)] + [frame(45, True)] * top_frames
+    frames += [frame(v, v > 40) for v in ramp(45, 0, 1.5)] + [frame(0, False)] * 30
+    tr, _ = run("single_leg_raise", frames)
+    assert len(tr.reps) == 1 and "hold_short" in tr.reps[0].faults, case
+    assert [f.message for f in tr.faults if f.code == "hold_short"] == [cue], case

@@ -688,11 +688,12 @@ class RepStrategy(Strategy):
             self.rec.fault(t, "partial_rep", m.partial_cue, "warning", ch.side, events, attach=False)
             events.append(Event("partial", t, ch.side, m.partial_cue, rep=rec))
             return
-        for code, cue, severity, due in self._rep_faults(ch, full, hold_s):
+        form_errors = {c.code for c in self.ex.checks if c.severity == "error"}
+        for code, cue, severity, due in self._rep_faults(ch, full, hold_s, bool(form_errors & set(faults))):
             if due and code not in faults:
                 faults.append(code)
                 self.rec.fault(t, code, cue, severity, ch.side, events, attach=False)
-        errors = {c.code for c in self.ex.checks if c.severity == "error"} | {"hold_short"}
+        errors = form_errors | {"hold_short"}
         rec = self._rep_record(cand, t, full, full and not (set(faults) & errors), hold_s, faults)
         self.rec.reps.append(rec)
         events.append(Event("rep", t, ch.side, "rep counted", rep=rec))
@@ -716,11 +717,15 @@ class RepStrategy(Strategy):
                          ok, tuple(faults), rep.peak_angles, variant=ch.variant.id if ch.variant else "",
                          cut=cand.cut, depth=round(ch.depth(rep.peak_val), 2))
 
-    def _rep_faults(self, ch: Channel, full: bool, hold_s: float) -> list[tuple[str, str, str, bool]]:
-        """(code, cue, severity, due) of the judgements made once a rep is counted: depth, hold, variant."""
+    def _rep_faults(self, ch: Channel, full: bool, hold_s: float,
+                    form_faulted: bool = False) -> list[tuple[str, str, str, bool]]:
+        """(code, cue, severity, due) of the judgements made once a rep is counted: depth, hold, variant. The hold
+        clock stops while a form error shows, so after one the hold cue says so: a person who kept still at the
+        top for longer than the target, with a bent knee, was told only "Hold 5 s at the top"."""
         ht = (self.ex.targets.hold_s or 0.0) if self.ex.kind == "reps_hold" else 0.0
+        hold_cue = f"Hold {ht:g} s at the top" + (" with good form" if form_faulted else "")
         out = [("shallow", ch.m.partial_cue, "warning", not full),
-               ("hold_short", f"Hold {ht:g} s at the top", "warning", ht > 0 and hold_s < ht - HOLD_TOLERANCE_S)]
+               ("hold_short", hold_cue, "warning", ht > 0 and hold_s < ht - HOLD_TOLERANCE_S)]
         if ch.variant is not None and ch.variant.cue:
             out.append((ch.variant.id, ch.variant.cue, ch.variant.severity, True))
         return out
