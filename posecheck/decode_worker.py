@@ -34,18 +34,20 @@ _END = object()
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
-def child_command(path: Path, info: VideoInfo) -> list[str]:
+def child_command(path: Path, info: VideoInfo, max_side: int | None = None) -> list[str]:
     """The child's command line (a module-level function so tests can put a stuck decoder in its place)."""
-    return [sys.executable, "-m", "posecheck.decode_worker", str(path), str(info.rotation_deg), repr(info.fps)]
+    return [sys.executable, "-m", "posecheck.decode_worker", str(path), str(info.rotation_deg), repr(info.fps),
+            str(max_side or 0)]
 
 
-def frames_in_child(path: Path, info: VideoInfo, depth: int, stall_s: float,
-                    notes: StopNotes | None = None) -> Iterator[Frame]:
-    """The clip's frames, decoded by a child process; ends early (noted in `notes`) on a stall or crash."""
+def frames_in_child(path: Path, info: VideoInfo, depth: int, stall_s: float, notes: StopNotes | None = None,
+                    max_side: int | None = None) -> Iterator[Frame]:
+    """The clip's frames, decoded (and scaled down to `max_side`) by a child process; ends early (noted in
+    `notes`) on a stall or crash."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
     quiet = not settings.current().verbose
-    proc = subprocess.Popen(child_command(path, info), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(child_command(path, info, max_side), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL if quiet else None, env=env)
     q: queue.Queue = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
@@ -138,8 +140,8 @@ def _read_exact(pipe: IO[bytes], n: int) -> bytearray | None:
 # --- the child ------------------------------------------------------------------------------------
 
 
-def _child(path: str, rotation_deg: int, fps: float) -> int:
-    from posecheck.sources import _frames_pyav
+def _child(path: str, rotation_deg: int, fps: float, max_side: int = 0) -> int:
+    from posecheck.sources import _frames_pyav, fitted
 
     # Frames go to a private copy of stdout; fd 1 itself goes where stderr goes, so nothing a library
     # prints can ever be mistaken for frame data.
@@ -148,7 +150,7 @@ def _child(path: str, rotation_deg: int, fps: float) -> int:
     info = VideoInfo(path, 0, 0, fps, 0.0, 0, rotation_deg, "pyav")
     message = ""
     try:
-        for f in _frames_pyav(Path(path), info):
+        for f in fitted(_frames_pyav(Path(path), info), max_side):
             rgb = np.ascontiguousarray(f.rgb)
             out.write(b"F" + _FRAME.pack(f.t_s, f.index, rgb.shape[0], rgb.shape[1]))
             out.write(rgb.data)
@@ -168,4 +170,4 @@ def _child(path: str, rotation_deg: int, fps: float) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1], int(sys.argv[2]), float(sys.argv[3])))
+    sys.exit(_child(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0))

@@ -148,8 +148,7 @@ def _chunk_frames(task: ChunkTask):
     """The chunk's frames as (t_s, rgb) exactly as the sequential decoder (`sources._frames_pyav`) makes them."""
     import av
 
-    from posecheck.pipeline import downscale
-    from posecheck.sources import Frame
+    from posecheck.sources import Frame, downscale
 
     k = (task.rotation_deg // 90) % 4
     want = task.pts

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from posecheck import pose as pose_module
@@ -95,12 +94,6 @@ class AnglePipeline:
         self.close()
 
 
-def downscale(frame: Frame, max_side: int) -> Frame:
-    scale = max_side / max(frame.width, frame.height)
-    size = (max(2, round(frame.width * scale)), max(2, round(frame.height * scale)))
-    return Frame(frame.t_s, cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA), frame.index)
-
-
 def angle_row(kin: Kinematics) -> list[float]:
     return [kin.value(n) for n in SIGNALS]
 
@@ -173,10 +166,9 @@ def analyze_clip(path: str | Path, exercise: Exercise, side: SideChoice = "auto"
     (None: the exercise's own setting) counts only reps that reach the textbook target. `check_exercise` also
     recognises which exercise the clip shows, so the report can say when it is not the chosen one.
     """
-    video = open_video(path)
-    frames = (downscale(f, max_side) if max_side and max(f.width, f.height) > max_side else f for f in video)
+    video = open_video(path, max_side=max_side)  # scaled down beside this thread, by the decoder
     with AnglePipeline(source, DEFAULT_SMOOTHING, model_path, estimator) as pipe, SecondPersonCheck() as crowd:
-        return _analyze(FrameStep(pipe, exercise, side, strict_depth=strict_depth), frames, str(path), video.info,
+        return _analyze(FrameStep(pipe, exercise, side, strict_depth=strict_depth), video, str(path), video.info,
                         out_video, progress, crowd, exercise_checker(exercise) if check_exercise else None)
 
 
@@ -202,14 +194,12 @@ def record_track(path: str | Path, *, model_path: str | Path | None = None, max_
                  estimator: Estimator | None = None,
                  progress: Callable[[int, int], None] | None = None) -> PoseTrack:
     """The clip's poses, frame by frame, as `analyze_clip` sees them (same scaling, same estimator)."""
-    video = open_video(path)
+    video = open_video(path, max_side=max_side)
     poses: list[PoseFrame] = []
     est = estimator if estimator is not None else pose_module.make_estimator(model_path)
     size: tuple[int, int] | None = None
     try:
         for f in video:
-            if max_side and max(f.width, f.height) > max_side:
-                f = downscale(f, max_side)
             size = size or (f.width, f.height)
             poses.append(est.process(f.rgb, f.t_s))
             if progress is not None:

@@ -120,7 +120,7 @@ def stuck_decoder(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.P
         return proc
 
     monkeypatch.setattr(decode_worker, "child_command",
-                        lambda _path, _info: [sys.executable, "-c", STUCK_CHILD.format(frames=3)])
+                        lambda *_args: [sys.executable, "-c", STUCK_CHILD.format(frames=3)])
     monkeypatch.setattr(decode_worker.subprocess, "Popen", popen)
     monkeypatch.setattr(sources, "STALL_S", 1.0)
     yield started
@@ -142,7 +142,7 @@ def test_a_stuck_decoder_is_cut_off_and_the_frames_read_stand(stuck_decoder: lis
 @pytest.mark.usefixtures("stuck_decoder")
 def test_a_decoder_stuck_from_the_start_is_a_clear_error(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(decode_worker, "child_command",
-                        lambda _path, _info: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
+                        lambda *_args: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
     with pytest.raises(PosecheckError, match="no decodable video frames .the decoder stopped responding"):
         list(open_video(SQUAT))
 
@@ -250,7 +250,7 @@ def test_review_page_cuts_off_a_stuck_decoder_with_a_message(review_samples: Pat
     from test_app_review import analyse, messages, start_app
 
     monkeypatch.setattr(decode_worker, "child_command",
-                        lambda _path, _info: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
+                        lambda *_args: [sys.executable, "-c", STUCK_CHILD.format(frames=0)])
     shutil.copy(SQUAT, review_samples / "stuck.mp4")
     t0 = time.monotonic()
     at = analyse(start_app(), "stuck.mp4", "squat")

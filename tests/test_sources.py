@@ -157,3 +157,18 @@ def test_live_stream_drops_oldest_and_keeps_camera_times():
     assert [round(f.t_s, 2) for f in frames] == [0.15, 0.2]  # the newest two, times from the camera
     assert [f.index for f in frames] == [3, 4]
     assert live.dropped == 3
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_frames_come_scaled_down_by_the_decoder_exactly_as_downscale_makes_them(isolate: bool):
+    from posecheck.sources import downscale
+
+    path = Path(__file__).resolve().parents[1] / "samples" / "squat_side.mp4"
+    full = [f for _, f in zip(range(12), open_video(path, isolate=isolate), strict=False)]
+    small = [f for _, f in zip(range(12), open_video(path, isolate=isolate, max_side=320), strict=False)]
+    assert max(full[0].rgb.shape[:2]) > 320 and max(small[0].rgb.shape[:2]) == 320
+    for a, b in zip(full, small, strict=True):
+        assert (a.t_s, a.index) == (b.t_s, b.index)
+        assert np.array_equal(downscale(a, 320).rgb, b.rgb)  # the same pixels the caller would have made
+    same = next(iter(open_video(path, isolate=isolate, max_side=4000)))
+    assert np.array_equal(same.rgb, full[0].rgb)  # never scaled up
