@@ -138,8 +138,8 @@ def _quiet_native_logs() -> Iterator[None]:
             _SILENCER.release()
 
 
-# BlazePose full is a small network: past a few threads its layers are too thin to share out, and more threads
-# only spin. (Measured on 2 cores: 1 -> 2 threads 49 -> 84 frames/s.)
+# Measured on 2 cores: 1 -> 2 threads took bare MediaPipe from 49 to 84 frames/s. The cap is a guess, not a
+# measurement: BlazePose full is a small network, whose layers are thin to share out among many threads.
 MAX_POSE_THREADS = 4
 
 
