@@ -180,7 +180,7 @@ def trend_x(all_sets: pd.DataFrame) -> alt.X:
     date. Fitted to its own points, a chart with one set zoomed to a second and labelled it ":23"."""
     when = pd.to_datetime(all_sets["When"]).dropna()
     first = when.min().normalize() if not when.empty else pd.Timestamp.now().normalize()
-    last = max(when.max().normalize() if not when.empty else first, first) + pd.Timedelta(days=1)
+    last = (when.max().normalize() if not when.empty else first) + pd.Timedelta(days=1)
 
     def day(t: pd.Timestamp) -> alt.DateTime:
         return alt.DateTime(year=t.year, month=t.month, date=t.day)
